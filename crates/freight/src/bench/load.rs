@@ -1,0 +1,298 @@
+//! The API load benchmark: N concurrent connections run a mixed shipment workload against a
+//! server for a fixed time, then throughput and latency percentiles are printed.
+//!
+//! Without `--url` it starts its own `freight serve --demo` child process on a free loopback
+//! port with a fresh SQLite file (or the `DATABASE_URL` it is given), so one command measures
+//! a real separate server process.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+
+use super::stats::{percentiles, Percentiles};
+use crate::seed::DEMO_PASSWORD;
+
+/// Options for `freight bench load`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LoadArgs {
+    /// Base URL of a running server; when omitted a server is started for the run.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 64)]
+    pub connections: usize,
+    /// Measured duration in seconds (after warm-up).
+    #[arg(long, default_value_t = 20)]
+    pub duration_secs: u64,
+    /// Warm-up seconds, not measured.
+    #[arg(long, default_value_t = 3)]
+    pub warmup_secs: u64,
+    /// Login used for the workload.
+    #[arg(long, default_value = "dispatch@infamousfreight.demo")]
+    pub email: String,
+}
+
+/// What one operation was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    List,
+    ListByStatus,
+    Search,
+    Get,
+    Create,
+    Update,
+}
+
+const MIX: &[(Op, u32)] =
+    &[(Op::List, 25), (Op::ListByStatus, 20), (Op::Search, 10), (Op::Get, 25), (Op::Create, 10), (Op::Update, 10)];
+
+/// The result of a run.
+#[derive(Debug, serde::Serialize)]
+pub struct LoadReport {
+    pub connections: usize,
+    pub duration_secs: f64,
+    pub requests: u64,
+    pub errors: u64,
+    pub requests_per_sec: f64,
+    pub latency: Percentiles,
+}
+
+/// Runs the benchmark and prints the report.
+pub async fn run(args: LoadArgs) -> anyhow::Result<LoadReport> {
+    let mut child = None;
+    let url = match &args.url {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => {
+            let (c, url) = spawn_server().await?;
+            child = Some(c);
+            url
+        }
+    };
+    let result = drive(&url, &args).await;
+    if let Some(mut c) = child {
+        stop_child(&mut c).await;
+    }
+    let report = result?;
+    println!("freight bench load: {} connections, {:.0} s against {url}", report.connections, report.duration_secs);
+    println!(
+        "  requests {}  errors {}  throughput {:.0} req/s",
+        report.requests, report.errors, report.requests_per_sec
+    );
+    println!(
+        "  latency p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
+        report.latency.p50_ms, report.latency.p90_ms, report.latency.p99_ms, report.latency.max_ms
+    );
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(report)
+}
+
+async fn spawn_server() -> anyhow::Result<(tokio::process::Child, String)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let dir = std::env::temp_dir().join(format!("freight-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let db_url = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", PathBuf::from(&dir).join("bench.db").display()));
+    let exe = std::env::current_exe()?;
+    let child = tokio::process::Command::new(exe)
+        .args(["serve", "--demo"])
+        .env("DATABASE_URL", &db_url)
+        .env("FREIGHT_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting the server")?;
+    let url = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if let Ok(r) = client.get(format!("{url}/api/health/ready")).send().await {
+            if r.status().is_success() {
+                return Ok((child, url));
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the server did not become ready within 30 s")
+}
+
+async fn stop_child(child: &mut tokio::process::Child) {
+    #[cfg(unix)]
+    if let Some(pid) = child.id() {
+        let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        if tokio::time::timeout(Duration::from_secs(10), child.wait()).await.is_ok() {
+            return;
+        }
+    }
+    let _ = child.kill().await;
+}
+
+/// Data the workers share: the token and what exists to read.
+struct Fixture {
+    token: String,
+    shipment_ids: Vec<i64>,
+    customer_ids: Vec<i64>,
+}
+
+async fn prepare(client: &reqwest::Client, url: &str, email: &str) -> anyhow::Result<Fixture> {
+    let login: Value = client
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": DEMO_PASSWORD}))
+        .send()
+        .await?
+        .error_for_status()
+        .context("login failed: is the server seeded with --demo?")?
+        .json()
+        .await?;
+    let token = login["access_token"].as_str().context("no access token")?.to_string();
+    let ids = |v: &Value| -> Vec<i64> { v["data"].as_array().map(|a| a.iter().filter_map(|x| x["id"].as_i64()).collect()).unwrap_or_default() };
+    let shipments: Value =
+        client.get(format!("{url}/api/v1/shipments?limit=200")).bearer_auth(&token).send().await?.json().await?;
+    let customers: Value =
+        client.get(format!("{url}/api/v1/customers?limit=200")).bearer_auth(&token).send().await?.json().await?;
+    let fixture = Fixture { token, shipment_ids: ids(&shipments), customer_ids: ids(&customers) };
+    if fixture.shipment_ids.is_empty() || fixture.customer_ids.is_empty() {
+        bail!("the server has no shipments or customers to work with");
+    }
+    Ok(fixture)
+}
+
+async fn drive(url: &str, args: &LoadArgs) -> anyhow::Result<LoadReport> {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(args.connections).build()?;
+    let fixture = std::sync::Arc::new(prepare(&client, url, &args.email).await?);
+    let start = Instant::now();
+    let measure_from = start + Duration::from_secs(args.warmup_secs);
+    let deadline = measure_from + Duration::from_secs(args.duration_secs);
+    let mut workers = Vec::new();
+    for worker in 0..args.connections {
+        let (client, url, fixture) = (client.clone(), url.to_string(), fixture.clone());
+        workers.push(tokio::spawn(async move {
+            worker_loop(worker as u64, client, url, fixture, measure_from, deadline).await
+        }));
+    }
+    let mut samples = Vec::new();
+    let mut errors = 0;
+    for w in workers {
+        let (s, e) = w.await?;
+        samples.extend(s);
+        errors += e;
+    }
+    let elapsed = args.duration_secs as f64;
+    let requests = samples.len() as u64;
+    Ok(LoadReport {
+        connections: args.connections,
+        duration_secs: elapsed,
+        requests,
+        errors,
+        requests_per_sec: requests as f64 / elapsed,
+        latency: percentiles(&mut samples),
+    })
+}
+
+fn pick(rng: &mut StdRng) -> Op {
+    let total: u32 = MIX.iter().map(|(_, w)| w).sum();
+    let mut x = rng.gen_range(0..total);
+    for (op, w) in MIX {
+        if x < *w {
+            return *op;
+        }
+        x -= w;
+    }
+    Op::List
+}
+
+fn new_shipment(rng: &mut StdRng, customer_id: i64) -> Value {
+    let start = chrono::Utc::now() + chrono::Duration::hours(rng.gen_range(2..48));
+    let window = |from: chrono::DateTime<chrono::Utc>| json!({"start": from, "end": from + chrono::Duration::hours(2)});
+    json!({
+        "customer_id": customer_id,
+        "weight_kg": rng.gen_range(10.0..2000.0),
+        "volume_m3": 2.5,
+        "pallets": 2,
+        "notes": "load test pallet of widgets",
+        "pickup": {"address": "4800 Burleson Rd, Austin, TX", "lat": 30.2040, "lon": -97.7140, "window": window(start), "service_minutes": 15},
+        "delivery": {"address": "11410 Century Oaks Terrace, Austin, TX", "lat": 30.4020, "lon": -97.7253,
+                     "window": window(start + chrono::Duration::hours(3)), "service_minutes": 10}
+    })
+}
+
+async fn worker_loop(
+    seed: u64,
+    client: reqwest::Client,
+    url: String,
+    fixture: std::sync::Arc<Fixture>,
+    measure_from: Instant,
+    deadline: Instant,
+) -> (Vec<u32>, u64) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut samples = Vec::with_capacity(16_384);
+    let mut errors = 0;
+    let mut own: Vec<(i64, i64)> = Vec::new(); // shipments this worker created: (id, version)
+    let statuses = ["booked", "assigned", "in_transit", "delivered", "booked,assigned"];
+    let words = ["fragile", "dock", "liftgate", "IF-10", "widgets", "temperature"];
+    while Instant::now() < deadline {
+        let op = pick(&mut rng);
+        let began = Instant::now();
+        let request = match op {
+            Op::List => client.get(format!("{url}/api/v1/shipments?limit=20")),
+            Op::ListByStatus => {
+                let s = statuses[rng.gen_range(0..statuses.len())];
+                client.get(format!("{url}/api/v1/shipments?limit=20&status={s}"))
+            }
+            Op::Search => {
+                let w = words[rng.gen_range(0..words.len())];
+                client.get(format!("{url}/api/v1/shipments?limit=20&q={w}"))
+            }
+            Op::Get => {
+                let id = fixture.shipment_ids[rng.gen_range(0..fixture.shipment_ids.len())];
+                client.get(format!("{url}/api/v1/shipments/{id}"))
+            }
+            Op::Create => {
+                let customer = fixture.customer_ids[rng.gen_range(0..fixture.customer_ids.len())];
+                client.post(format!("{url}/api/v1/shipments")).json(&new_shipment(&mut rng, customer))
+            }
+            Op::Update => match own.last() {
+                Some((id, version)) => client
+                    .patch(format!("{url}/api/v1/shipments/{id}"))
+                    .header("If-Match", format!("\"{version}\""))
+                    .json(&json!({"notes": format!("updated by load test {}", rng.gen::<u32>())})),
+                None => client.get(format!("{url}/api/v1/shipments?limit=20")),
+            },
+        };
+        let outcome = request.bearer_auth(&fixture.token).send().await;
+        let ok = match outcome {
+            Ok(response) if response.status().is_success() => {
+                if matches!(op, Op::Create | Op::Update) && !(op == Op::Update && own.is_empty()) {
+                    if let Ok(body) = response.json::<Value>().await {
+                        if let (Some(id), Some(v)) = (body["id"].as_i64(), body["version"].as_i64()) {
+                            if op == Op::Update {
+                                own.pop();
+                            }
+                            own.push((id, v));
+                        }
+                    }
+                } else {
+                    let _ = response.bytes().await;
+                }
+                true
+            }
+            Ok(response) => {
+                let _ = response.bytes().await;
+                false
+            }
+            Err(_) => false,
+        };
+        if began >= measure_from && Instant::now() <= deadline {
+            samples.push(began.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+            if !ok {
+                errors += 1;
+            }
+        }
+    }
+    (samples, errors)
+}

@@ -1,0 +1,288 @@
+//! Storage: one portable code path over SQLite (embedded default) and PostgreSQL.
+//!
+//! We use sqlx's `Any` driver with hand-written SQL that both engines accept: `$n`
+//! placeholders, `RETURNING`, `ON CONFLICT`, integer/real/text columns only (timestamps are
+//! epoch milliseconds, see `domain::time`). The few places where the engines really differ
+//! (full-text search) branch on [`Backend`] inside this module. All SQL lives under `db/`;
+//! handlers never see it.
+//!
+//! Every statement goes through [`Db`] or [`Tx`], which count it. The count backs the
+//! "constant queries per list" guarantee and, later, the performance analyzer.
+//!
+//! SQLite allows one writer at a time, so writes use a single-connection pool: writers queue
+//! inside the process instead of failing with `SQLITE_BUSY`, and readers keep going under WAL.
+
+pub mod api_keys;
+pub mod auth_sessions;
+pub mod customers;
+pub mod drivers;
+pub mod idempotency;
+pub mod incidents;
+pub mod organizations;
+pub mod ratings;
+pub mod shipment_writes;
+pub mod shipments;
+pub mod sql;
+pub mod users;
+pub mod vehicles;
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow};
+use sqlx::{Any, AnyPool, Executor, FromRow};
+
+pub use sql::Sql;
+
+/// A statement without typed output.
+pub type Query<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+/// A statement whose rows map to `O`.
+pub type QueryAs<'q, O> = sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>>;
+
+/// Which engine is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Pool sizing and timeouts.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self { max_connections: 16, acquire_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Shared handle to the database: cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+    statements: AtomicU64,
+}
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+impl Db {
+    /// Connects to `url` (`sqlite://path` or `postgres://…`). A SQLite file is created if missing.
+    pub async fn connect(url: &str, options: &DbOptions) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            anyhow::bail!("DATABASE_URL must start with sqlite: or postgres: (got `{url}`)");
+        };
+        let (read, write) = match backend {
+            Backend::Sqlite => {
+                let url = sqlite_url_with_create(url);
+                let connect = AnyConnectOptions::from_str(&url)?;
+                let write = sqlite_pool(1, options).connect_with(connect.clone()).await
+                    .with_context(|| format!("opening SQLite database {url}"))?;
+                // WAL is a property of the file: set it once, before readers open.
+                sqlx::query("PRAGMA journal_mode = WAL").execute(&write).await?;
+                let read = sqlite_pool(options.max_connections.clamp(2, 8), options)
+                    .connect_with(connect)
+                    .await?;
+                (read, write)
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(options.max_connections)
+                    .acquire_timeout(options.acquire_timeout)
+                    .connect(url)
+                    .await
+                    .context("connecting to PostgreSQL")?;
+                (pool.clone(), pool)
+            }
+        };
+        Ok(Db { inner: Arc::new(Inner { read, write, backend, statements: AtomicU64::new(0) }) })
+    }
+
+    /// Applies pending migrations for this backend.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.backend() {
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::Postgres => &POSTGRES_MIGRATOR,
+        };
+        migrator.run(&self.inner.write).await.context("running migrations")?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    /// Number of statements run through this handle since start.
+    pub fn statements_executed(&self) -> u64 {
+        self.inner.statements.load(Ordering::Relaxed)
+    }
+
+    fn observe(&self, _sql: &str) {
+        self.inner.statements.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One round trip, for readiness checks.
+    pub async fn ping(&self) -> sqlx::Result<()> {
+        self.observe("SELECT 1");
+        self.inner.read.execute("SELECT 1").await.map(|_| ())
+    }
+
+    pub async fn fetch_all<'q, O>(&self, q: QueryAs<'q, O>) -> sqlx::Result<Vec<O>>
+    where
+        O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        self.observe(sqlx::Execute::sql(&q));
+        q.fetch_all(&self.inner.read).await
+    }
+
+    pub async fn fetch_optional<'q, O>(&self, q: QueryAs<'q, O>) -> sqlx::Result<Option<O>>
+    where
+        O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        self.observe(sqlx::Execute::sql(&q));
+        q.fetch_optional(&self.inner.read).await
+    }
+
+    pub async fn fetch_one<'q, O>(&self, q: QueryAs<'q, O>) -> sqlx::Result<O>
+    where
+        O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        self.observe(sqlx::Execute::sql(&q));
+        q.fetch_one(&self.inner.read).await
+    }
+
+    /// A single `INSERT … RETURNING` outside a transaction.
+    pub async fn fetch_one_write<'q, O>(&self, q: QueryAs<'q, O>) -> sqlx::Result<O>
+    where
+        O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        self.observe(sqlx::Execute::sql(&q));
+        q.fetch_one(&self.inner.write).await
+    }
+
+    /// A single write statement outside a transaction.
+    pub async fn execute<'q>(&self, q: Query<'q>) -> sqlx::Result<AnyQueryResult> {
+        self.observe(sqlx::Execute::sql(&q));
+        q.execute(&self.inner.write).await
+    }
+
+    /// Starts a write transaction. Multi-row writes always happen inside one.
+    pub async fn begin(&self) -> sqlx::Result<Tx> {
+        self.observe("BEGIN");
+        Ok(Tx { tx: self.inner.write.begin().await?, db: self.clone() })
+    }
+
+    /// Closes both pools, waiting for checked-out connections to return.
+    pub async fn close(&self) {
+        self.inner.read.close().await;
+        self.inner.write.close().await;
+    }
+}
+
+/// A write transaction; dropped without `commit` it rolls back.
+pub struct Tx {
+    tx: sqlx::Transaction<'static, Any>,
+    db: Db,
+}
+
+impl Tx {
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    pub async fn fetch_all<'q, O>(&mut self, q: QueryAs<'q, O>) -> sqlx::Result<Vec<O>>
+    where
+        O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        self.db.observe(sqlx::Execute::sql(&q));
+        q.fetch_all(&mut *self.tx).await
+    }
+
+    pub async fn fetch_optional<'q, O>(&mut self, q: QueryAs<'q, O>) -> sqlx::Result<Option<O>>
+    where
+        O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        self.db.observe(sqlx::Execute::sql(&q));
+        q.fetch_optional(&mut *self.tx).await
+    }
+
+    pub async fn fetch_one<'q, O>(&mut self, q: QueryAs<'q, O>) -> sqlx::Result<O>
+    where
+        O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        self.db.observe(sqlx::Execute::sql(&q));
+        q.fetch_one(&mut *self.tx).await
+    }
+
+    pub async fn execute<'q>(&mut self, q: Query<'q>) -> sqlx::Result<AnyQueryResult> {
+        self.db.observe(sqlx::Execute::sql(&q));
+        q.execute(&mut *self.tx).await
+    }
+
+    pub async fn commit(self) -> sqlx::Result<()> {
+        self.db.observe("COMMIT");
+        self.tx.commit().await
+    }
+}
+
+fn sqlite_pool(max: u32, options: &DbOptions) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .min_connections(1)
+        .acquire_timeout(options.acquire_timeout)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000; PRAGMA temp_store = MEMORY;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+}
+
+/// SQLite URLs open read-write-create unless the caller chose a mode.
+fn sqlite_url_with_create(url: &str) -> String {
+    if url.contains("mode=") || url.contains(":memory:") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+/// The id of a row just inserted with `RETURNING id`.
+#[derive(FromRow)]
+pub struct NewId {
+    pub id: i64,
+}
+
+/// A single integer result (`COUNT(*)`, `CAST(SUM(..) AS BIGINT)`).
+#[derive(FromRow)]
+pub struct Count {
+    pub n: i64,
+}
+
+/// Whether an error is a unique-constraint violation (duplicate plate, reference, email…).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
+}

@@ -1,0 +1,273 @@
+//! Writing shipments: create, edit, status transitions and assignment.
+//!
+//! Each write runs in one transaction that also records the shipment event, so a status
+//! never changes without its history, and a rejected write leaves nothing behind.
+
+use super::shipments::{push_scope, Shipment, ShipmentRow, SELECT_SHIPMENT};
+use super::{is_unique_violation, Backend, Db, NewId, Sql, Tx};
+use crate::auth::Scope;
+use crate::domain::shipment::ShipmentFields;
+use crate::domain::time::now_ms;
+use crate::domain::{ShipmentStatus, VehicleStatus};
+use crate::http::error::{ApiError, ApiResult};
+
+/// Who is writing, recorded on the event.
+pub struct Actor<'a>(pub &'a str);
+
+/// Inserts a shipment and its first event.
+pub async fn create(
+    db: &Db,
+    scope: &Scope,
+    fields: &ShipmentFields,
+    status: ShipmentStatus,
+    actor: Actor<'_>,
+) -> ApiResult<Shipment> {
+    let mut tx = db.begin().await?;
+    ensure_customer(&mut tx, scope.org_id, fields.customer_id).await?;
+    let now = now_ms();
+    let mut sql = Sql::new(
+        "INSERT INTO shipments (org_id, reference, customer_id, status, priority, weight_kg, volume_m3, pallets, \
+         declared_value_cents, currency, notes, pickup_address, pickup_lat, pickup_lon, pickup_window_start, \
+         pickup_window_end, pickup_service_minutes, delivery_address, delivery_lat, delivery_lon, \
+         delivery_window_start, delivery_window_end, delivery_service_minutes, created_at, updated_at, version) VALUES (",
+    );
+    sql.bind(scope.org_id).push(", ");
+    push_field_values(&mut sql, fields, status);
+    sql.push(", ").bind(now).push(", ").bind(now).push(", 1) RETURNING id");
+    let inserted: Result<NewId, _> = tx.fetch_one(sql.query_as()).await;
+    let id = match inserted {
+        Ok(row) => row.id,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ApiError::Conflict {
+                code: "duplicate_reference",
+                detail: format!("reference `{}` is already used by another shipment", fields.reference),
+                field: Some("reference"),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
+    record_event(&mut tx, scope.org_id, id, None, status, actor.0, "created", now).await?;
+    let shipment = fetch_in_tx(&mut tx, scope, id).await?.ok_or(ApiError::NotFound("shipment"))?;
+    tx.commit().await?;
+    Ok(shipment)
+}
+
+fn push_field_values(sql: &mut Sql, f: &ShipmentFields, status: ShipmentStatus) {
+    sql.bind(f.reference.as_str()).push(", ").bind(f.customer_id).push(", ").bind(status.as_str());
+    sql.push(", ").bind(f.priority.as_str()).push(", ").bind(f.weight_kg).push(", ").bind(f.volume_m3);
+    sql.push(", ").bind(f.pallets).push(", ").bind(f.declared_value_cents).push(", ").bind(f.currency.as_str());
+    sql.push(", ").bind(f.notes.as_str());
+    for stop in [&f.pickup, &f.delivery] {
+        sql.push(", ").bind(stop.address.as_str()).push(", ").bind(stop.lat).push(", ").bind(stop.lon);
+        sql.push(", ").bind(stop.window_start).push(", ").bind(stop.window_end);
+        sql.push(", ").bind(stop.service_minutes);
+    }
+}
+
+/// Applies `edit` to the current fields and saves them if the client's version is current.
+pub async fn update(
+    db: &Db,
+    scope: &Scope,
+    id: i64,
+    expected_version: i64,
+    edit: impl FnOnce(&mut ShipmentFields) -> Result<(), ApiError>,
+) -> ApiResult<Shipment> {
+    let mut tx = db.begin().await?;
+    let current = lock_row(&mut tx, scope, id).await?.ok_or(ApiError::NotFound("shipment"))?;
+    if current.version != expected_version {
+        return Err(ApiError::PreconditionFailed { current_version: current.version });
+    }
+    if current.status.is_terminal() {
+        return Err(ApiError::Conflict {
+            code: "shipment_closed",
+            detail: format!("a {} shipment can no longer be edited", current.status),
+            field: None,
+        });
+    }
+    let mut fields = current.fields();
+    edit(&mut fields)?;
+    fields.check().map_err(ApiError::Validation)?;
+    if fields.customer_id != current.customer_id {
+        ensure_customer(&mut tx, scope.org_id, fields.customer_id).await?;
+    }
+    let mut sql = Sql::new("UPDATE shipments SET ");
+    let f = &fields;
+    sql.push("reference = ").bind(f.reference.as_str()).push(", customer_id = ").bind(f.customer_id);
+    sql.push(", priority = ").bind(f.priority.as_str()).push(", weight_kg = ").bind(f.weight_kg);
+    sql.push(", volume_m3 = ").bind(f.volume_m3).push(", pallets = ").bind(f.pallets);
+    sql.push(", declared_value_cents = ").bind(f.declared_value_cents).push(", currency = ").bind(f.currency.as_str());
+    sql.push(", notes = ").bind(f.notes.as_str());
+    for (prefix, stop) in [("pickup", &f.pickup), ("delivery", &f.delivery)] {
+        sql.push(&format!(", {prefix}_address = ")).bind(stop.address.as_str());
+        sql.push(&format!(", {prefix}_lat = ")).bind(stop.lat);
+        sql.push(&format!(", {prefix}_lon = ")).bind(stop.lon);
+        sql.push(&format!(", {prefix}_window_start = ")).bind(stop.window_start);
+        sql.push(&format!(", {prefix}_window_end = ")).bind(stop.window_end);
+        sql.push(&format!(", {prefix}_service_minutes = ")).bind(stop.service_minutes);
+    }
+    sql.push(", updated_at = ").bind(now_ms()).push(", version = version + 1");
+    sql.push(" WHERE org_id = ").bind(scope.org_id).push(" AND id = ").bind(id);
+    sql.push(" AND version = ").bind(expected_version);
+    match tx.execute(sql.query()).await {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ApiError::Conflict {
+                code: "duplicate_reference",
+                detail: format!("reference `{}` is already used by another shipment", f.reference),
+                field: Some("reference"),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let shipment = fetch_in_tx(&mut tx, scope, id).await?.ok_or(ApiError::NotFound("shipment"))?;
+    tx.commit().await?;
+    Ok(shipment)
+}
+
+/// Moves a shipment to `to` if the lifecycle allows it and `permit` accepts the change.
+pub async fn transition(
+    db: &Db,
+    scope: &Scope,
+    id: i64,
+    to: ShipmentStatus,
+    note: &str,
+    actor: Actor<'_>,
+    permit: impl FnOnce(ShipmentStatus) -> Result<(), ApiError>,
+) -> ApiResult<Shipment> {
+    let mut tx = db.begin().await?;
+    let current = lock_row(&mut tx, scope, id).await?.ok_or(ApiError::NotFound("shipment"))?;
+    let from = current.status;
+    if !from.can_become(to) {
+        return Err(ApiError::InvalidTransition { current: from, requested: to, allowed: from.allowed_next() });
+    }
+    if to == ShipmentStatus::Assigned && current.driver_id.is_none() {
+        return Err(ApiError::Conflict {
+            code: "driver_required",
+            detail: "assign a driver with POST /shipments/{id}/assign".into(),
+            field: Some("driver_id"),
+        });
+    }
+    permit(from)?;
+    let now = now_ms();
+    // Unassigning (assigned → booked) releases the driver and vehicle.
+    let release = from == ShipmentStatus::Assigned && to == ShipmentStatus::Booked;
+    let mut sql = Sql::new("UPDATE shipments SET status = ");
+    sql.bind(to.as_str()).push(", updated_at = ").bind(now).push(", version = version + 1");
+    if release {
+        sql.push(", driver_id = NULL, vehicle_id = NULL");
+    }
+    sql.push(" WHERE org_id = ").bind(scope.org_id).push(" AND id = ").bind(id);
+    tx.execute(sql.query()).await?;
+    record_event(&mut tx, scope.org_id, id, Some(from), to, actor.0, note, now).await?;
+    let shipment = fetch_in_tx(&mut tx, scope, id).await?.ok_or(ApiError::NotFound("shipment"))?;
+    tx.commit().await?;
+    Ok(shipment)
+}
+
+/// Assigns a driver and vehicle, moving a booked shipment to `assigned`.
+pub async fn assign(
+    db: &Db,
+    scope: &Scope,
+    id: i64,
+    driver_id: i64,
+    vehicle_id: i64,
+    actor: Actor<'_>,
+) -> ApiResult<Shipment> {
+    let mut tx = db.begin().await?;
+    let current = lock_row(&mut tx, scope, id).await?.ok_or(ApiError::NotFound("shipment"))?;
+    let from = current.status;
+    let assignable = matches!(from, ShipmentStatus::Booked | ShipmentStatus::Assigned | ShipmentStatus::Exception);
+    if !assignable {
+        return Err(ApiError::InvalidTransition {
+            current: from,
+            requested: ShipmentStatus::Assigned,
+            allowed: from.allowed_next(),
+        });
+    }
+    let driver: Option<NewId> = tx
+        .fetch_optional(sqlx::query_as("SELECT id FROM drivers WHERE org_id = $1 AND id = $2").bind(scope.org_id).bind(driver_id))
+        .await?;
+    if driver.is_none() {
+        return Err(ApiError::field("driver_id", format!("no driver {driver_id} in this organization")));
+    }
+    let vehicle = super::vehicles::get_in_tx(&mut tx, scope.org_id, vehicle_id)
+        .await?
+        .ok_or_else(|| ApiError::field("vehicle_id", format!("no vehicle {vehicle_id} in this organization")))?;
+    if vehicle.status != VehicleStatus::Active {
+        return Err(ApiError::field("vehicle_id", format!("vehicle {} is {}", vehicle.plate, vehicle.status)));
+    }
+    let fields = current.fields();
+    let over = [
+        (fields.weight_kg > vehicle.capacity.weight_kg, "weight"),
+        (fields.volume_m3 > vehicle.capacity.volume_m3, "volume"),
+        (fields.pallets > vehicle.capacity.pallets, "pallets"),
+    ];
+    if let Some((_, what)) = over.iter().find(|(exceeded, _)| *exceeded) {
+        return Err(ApiError::field("vehicle_id", format!("the load exceeds vehicle {}'s {what} capacity", vehicle.plate)));
+    }
+    let now = now_ms();
+    let mut sql = Sql::new("UPDATE shipments SET status = 'assigned', driver_id = ");
+    sql.bind(driver_id).push(", vehicle_id = ").bind(vehicle_id).push(", updated_at = ").bind(now);
+    sql.push(", version = version + 1 WHERE org_id = ").bind(scope.org_id).push(" AND id = ").bind(id);
+    tx.execute(sql.query()).await?;
+    let note = format!("assigned to driver {driver_id} with vehicle {vehicle_id}");
+    record_event(&mut tx, scope.org_id, id, Some(from), ShipmentStatus::Assigned, actor.0, &note, now).await?;
+    let shipment = fetch_in_tx(&mut tx, scope, id).await?.ok_or(ApiError::NotFound("shipment"))?;
+    tx.commit().await?;
+    Ok(shipment)
+}
+
+/// Stores one status change.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn record_event(
+    tx: &mut Tx,
+    org_id: i64,
+    shipment_id: i64,
+    from: Option<ShipmentStatus>,
+    to: ShipmentStatus,
+    actor: &str,
+    note: &str,
+    at: i64,
+) -> sqlx::Result<()> {
+    tx.execute(
+        sqlx::query(
+            "INSERT INTO shipment_events (org_id, shipment_id, from_status, to_status, actor, note, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(org_id)
+        .bind(shipment_id)
+        .bind(from.map(|s| s.as_str()))
+        .bind(to.as_str())
+        .bind(actor)
+        .bind(note)
+        .bind(at),
+    )
+    .await
+    .map(|_| ())
+}
+
+async fn ensure_customer(tx: &mut Tx, org_id: i64, customer_id: i64) -> ApiResult<()> {
+    let found: Option<NewId> = tx
+        .fetch_optional(sqlx::query_as("SELECT id FROM customers WHERE org_id = $1 AND id = $2").bind(org_id).bind(customer_id))
+        .await?;
+    found.map(|_| ()).ok_or_else(|| ApiError::field("customer_id", format!("no customer {customer_id} in this organization")))
+}
+
+/// Reads the row to change, locking it on PostgreSQL (SQLite has a single writer already).
+async fn lock_row(tx: &mut Tx, scope: &Scope, id: i64) -> sqlx::Result<Option<ShipmentRow>> {
+    let mut sql = Sql::new(SELECT_SHIPMENT);
+    push_scope(&mut sql, scope);
+    sql.push(" AND s.id = ").bind(id);
+    if tx.backend() == Backend::Postgres {
+        sql.push(" FOR UPDATE OF s");
+    }
+    tx.fetch_optional(sql.query_as()).await
+}
+
+async fn fetch_in_tx(tx: &mut Tx, scope: &Scope, id: i64) -> sqlx::Result<Option<Shipment>> {
+    let mut sql = Sql::new(SELECT_SHIPMENT);
+    push_scope(&mut sql, scope);
+    sql.push(" AND s.id = ").bind(id);
+    let row: Option<ShipmentRow> = tx.fetch_optional(sql.query_as()).await?;
+    Ok(row.map(Shipment::from))
+}

@@ -1,0 +1,385 @@
+//! Reading shipments: the read model with driver and vehicle embedded, filtered lists,
+//! full-text search, and the event history.
+//!
+//! A list page is one statement whatever its size: drivers and vehicles are joined, not
+//! fetched per row.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::FromRow;
+use utoipa::ToSchema;
+
+use super::{Backend, Db, Sql};
+use crate::auth::{Scope, Visibility};
+use crate::domain::shipment::{ShipmentFields, Stop};
+use crate::domain::time::{to_datetime, Millis};
+use crate::domain::{DriverStatus, Priority, ShipmentStatus, VehicleType};
+use crate::http::pagination::PageRequest;
+
+/// Money in minor units with its currency.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Money {
+    /// Integer minor units (cents).
+    pub amount_cents: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+}
+
+/// A time window in RFC 3339 UTC.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Window {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// A stop as the API shows and accepts it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StopView {
+    pub address: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub window: Window,
+    /// Minutes spent at the stop loading or unloading.
+    pub service_minutes: i64,
+}
+
+impl StopView {
+    pub fn to_stop(&self) -> Stop {
+        Stop {
+            address: self.address.clone(),
+            lat: self.lat,
+            lon: self.lon,
+            window_start: self.window.start.timestamp_millis(),
+            window_end: self.window.end.timestamp_millis(),
+            service_minutes: self.service_minutes,
+        }
+    }
+
+    fn from_stop(s: Stop) -> Self {
+        StopView {
+            address: s.address,
+            lat: s.lat,
+            lon: s.lon,
+            window: Window { start: to_datetime(s.window_start), end: to_datetime(s.window_end) },
+            service_minutes: s.service_minutes,
+        }
+    }
+}
+
+/// The assigned driver, embedded in a shipment.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DriverSummary {
+    pub id: i64,
+    pub name: String,
+    pub status: DriverStatus,
+}
+
+/// The assigned vehicle, embedded in a shipment.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct VehicleSummary {
+    pub id: i64,
+    pub plate: String,
+    pub vehicle_type: VehicleType,
+}
+
+/// A shipment (load) as the API shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Shipment {
+    pub id: i64,
+    pub reference: String,
+    pub customer_id: i64,
+    pub status: ShipmentStatus,
+    pub priority: Priority,
+    pub weight_kg: f64,
+    pub volume_m3: f64,
+    pub pallets: i64,
+    pub declared_value: Money,
+    pub notes: String,
+    pub pickup: StopView,
+    pub delivery: StopView,
+    pub driver: Option<DriverSummary>,
+    pub vehicle: Option<VehicleSummary>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Optimistic-concurrency version; also sent as the `ETag`.
+    pub version: i64,
+}
+
+/// One row of `shipments` with the joined driver and vehicle columns.
+#[derive(Debug, FromRow)]
+pub(crate) struct ShipmentRow {
+    pub id: i64,
+    pub reference: String,
+    pub customer_id: i64,
+    #[sqlx(try_from = "String")]
+    pub status: ShipmentStatus,
+    #[sqlx(try_from = "String")]
+    pub priority: Priority,
+    pub weight_kg: f64,
+    pub volume_m3: f64,
+    pub pallets: i64,
+    pub declared_value_cents: i64,
+    pub currency: String,
+    pub notes: String,
+    pub driver_id: Option<i64>,
+    pub vehicle_id: Option<i64>,
+    pub pickup_address: String,
+    pub pickup_lat: f64,
+    pub pickup_lon: f64,
+    pub pickup_window_start: i64,
+    pub pickup_window_end: i64,
+    pub pickup_service_minutes: i64,
+    pub delivery_address: String,
+    pub delivery_lat: f64,
+    pub delivery_lon: f64,
+    pub delivery_window_start: i64,
+    pub delivery_window_end: i64,
+    pub delivery_service_minutes: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+    pub driver_name: Option<String>,
+    pub driver_status: Option<String>,
+    pub vehicle_plate: Option<String>,
+    pub vehicle_type: Option<String>,
+}
+
+/// Columns selected for the read model (PostgreSQL's tsvector column is never selected).
+pub(crate) const SELECT_SHIPMENT: &str = "SELECT s.id, s.reference, s.customer_id, s.status, s.priority, \
+    s.weight_kg, s.volume_m3, s.pallets, s.declared_value_cents, s.currency, s.notes, s.driver_id, s.vehicle_id, \
+    s.pickup_address, s.pickup_lat, s.pickup_lon, s.pickup_window_start, s.pickup_window_end, s.pickup_service_minutes, \
+    s.delivery_address, s.delivery_lat, s.delivery_lon, s.delivery_window_start, s.delivery_window_end, s.delivery_service_minutes, \
+    s.created_at, s.updated_at, s.version, \
+    d.name AS driver_name, d.status AS driver_status, v.plate AS vehicle_plate, v.vehicle_type AS vehicle_type \
+    FROM shipments s \
+    LEFT JOIN drivers d ON d.id = s.driver_id AND d.org_id = s.org_id \
+    LEFT JOIN vehicles v ON v.id = s.vehicle_id AND v.org_id = s.org_id";
+
+impl ShipmentRow {
+    pub fn fields(&self) -> ShipmentFields {
+        ShipmentFields {
+            customer_id: self.customer_id,
+            reference: self.reference.clone(),
+            priority: self.priority,
+            weight_kg: self.weight_kg,
+            volume_m3: self.volume_m3,
+            pallets: self.pallets,
+            declared_value_cents: self.declared_value_cents,
+            currency: self.currency.clone(),
+            notes: self.notes.clone(),
+            pickup: Stop {
+                address: self.pickup_address.clone(),
+                lat: self.pickup_lat,
+                lon: self.pickup_lon,
+                window_start: self.pickup_window_start,
+                window_end: self.pickup_window_end,
+                service_minutes: self.pickup_service_minutes,
+            },
+            delivery: Stop {
+                address: self.delivery_address.clone(),
+                lat: self.delivery_lat,
+                lon: self.delivery_lon,
+                window_start: self.delivery_window_start,
+                window_end: self.delivery_window_end,
+                service_minutes: self.delivery_service_minutes,
+            },
+        }
+    }
+}
+
+impl From<ShipmentRow> for Shipment {
+    fn from(row: ShipmentRow) -> Self {
+        let fields = row.fields();
+        let driver = match (row.driver_id, row.driver_name, row.driver_status) {
+            (Some(id), Some(name), Some(status)) => {
+                Some(DriverSummary { id, name, status: status.parse().unwrap_or(DriverStatus::OffDuty) })
+            }
+            _ => None,
+        };
+        let vehicle = match (row.vehicle_id, row.vehicle_plate, row.vehicle_type) {
+            (Some(id), Some(plate), Some(kind)) => {
+                Some(VehicleSummary { id, plate, vehicle_type: kind.parse().unwrap_or(VehicleType::BoxTruck) })
+            }
+            _ => None,
+        };
+        Shipment {
+            id: row.id,
+            reference: fields.reference,
+            customer_id: row.customer_id,
+            status: row.status,
+            priority: row.priority,
+            weight_kg: row.weight_kg,
+            volume_m3: row.volume_m3,
+            pallets: row.pallets,
+            declared_value: Money { amount_cents: row.declared_value_cents, currency: fields.currency },
+            notes: fields.notes,
+            pickup: StopView::from_stop(fields.pickup),
+            delivery: StopView::from_stop(fields.delivery),
+            driver,
+            vehicle,
+            created_at: to_datetime(row.created_at),
+            updated_at: to_datetime(row.updated_at),
+            version: row.version,
+        }
+    }
+}
+
+/// Filters for listing shipments; empty vectors mean "any".
+#[derive(Debug, Default, Clone)]
+pub struct ShipmentFilter {
+    pub statuses: Vec<ShipmentStatus>,
+    pub priorities: Vec<Priority>,
+    pub customer_id: Option<i64>,
+    pub driver_id: Option<i64>,
+    pub created_from: Option<Millis>,
+    pub created_to: Option<Millis>,
+    /// Words to find in the reference or notes (prefix match, all words required).
+    pub q: Option<String>,
+}
+
+/// Appends the tenant and visibility conditions for shipments aliased `s`.
+pub(crate) fn push_scope(sql: &mut Sql, scope: &Scope) {
+    sql.push(" WHERE s.org_id = ").bind(scope.org_id);
+    match scope.visibility {
+        Visibility::Organization => {}
+        Visibility::Customer(id) => {
+            sql.push(" AND s.customer_id = ").bind(id);
+        }
+        Visibility::Driver(id) => {
+            sql.push(" AND s.driver_id = ").bind(id);
+        }
+    }
+}
+
+/// A page of shipments visible to `scope`, newest first.
+pub async fn list(db: &Db, scope: &Scope, filter: &ShipmentFilter, page: PageRequest) -> sqlx::Result<Vec<Shipment>> {
+    let mut sql = Sql::new(SELECT_SHIPMENT);
+    push_scope(&mut sql, scope);
+    if !filter.statuses.is_empty() {
+        let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
+        sql.push(" AND s.status IN ").bind_list(&statuses);
+    }
+    if !filter.priorities.is_empty() {
+        let priorities: Vec<&str> = filter.priorities.iter().map(|p| p.as_str()).collect();
+        sql.push(" AND s.priority IN ").bind_list(&priorities);
+    }
+    if let Some(id) = filter.customer_id {
+        sql.push(" AND s.customer_id = ").bind(id);
+    }
+    if let Some(id) = filter.driver_id {
+        sql.push(" AND s.driver_id = ").bind(id);
+    }
+    if let Some(from) = filter.created_from {
+        sql.push(" AND s.created_at >= ").bind(from);
+    }
+    if let Some(to) = filter.created_to {
+        sql.push(" AND s.created_at < ").bind(to);
+    }
+    if let Some(q) = filter.q.as_deref() {
+        push_text_search(&mut sql, db.backend(), q);
+    }
+    if let Some(before) = page.before_id {
+        sql.push(" AND s.id < ").bind(before);
+    }
+    sql.push(" ORDER BY s.id DESC LIMIT ").bind(page.fetch_limit());
+    let rows: Vec<ShipmentRow> = db.fetch_all(sql.query_as()).await?;
+    Ok(rows.into_iter().map(Shipment::from).collect())
+}
+
+/// Words of a search query, reduced to letters and digits so no query syntax gets through.
+fn search_terms(q: &str) -> Vec<String> {
+    q.split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .take(8)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+fn push_text_search(sql: &mut Sql, backend: Backend, q: &str) {
+    let terms = search_terms(q);
+    if terms.is_empty() {
+        return;
+    }
+    match backend {
+        Backend::Sqlite => {
+            let expr = terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" AND ");
+            sql.push(" AND s.id IN (SELECT rowid FROM shipments_fts WHERE shipments_fts MATCH ").bind(expr).push(")");
+        }
+        Backend::Postgres => {
+            let expr = terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & ");
+            sql.push(" AND s.search @@ to_tsquery('simple', ").bind(expr).push(")");
+        }
+    }
+}
+
+/// One shipment if `scope` may see it.
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Shipment>> {
+    let mut sql = Sql::new(SELECT_SHIPMENT);
+    push_scope(&mut sql, scope);
+    sql.push(" AND s.id = ").bind(id);
+    let row: Option<ShipmentRow> = db.fetch_optional(sql.query_as()).await?;
+    Ok(row.map(Shipment::from))
+}
+
+/// A recorded status change.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ShipmentEvent {
+    pub id: i64,
+    pub from_status: Option<ShipmentStatus>,
+    pub to_status: ShipmentStatus,
+    /// Who made the change: `user:<id>`, `api_key:<id>` or `system`.
+    pub actor: String,
+    pub note: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(FromRow)]
+struct EventRow {
+    id: i64,
+    from_status: Option<String>,
+    #[sqlx(try_from = "String")]
+    to_status: ShipmentStatus,
+    actor: String,
+    note: String,
+    at: i64,
+}
+
+/// The full history of a shipment, oldest first. `None` if the shipment is not visible.
+pub async fn events(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Vec<ShipmentEvent>>> {
+    if get(db, scope, id).await?.is_none() {
+        return Ok(None);
+    }
+    let rows: Vec<EventRow> = db
+        .fetch_all(
+            sqlx::query_as(
+                "SELECT id, from_status, to_status, actor, note, at FROM shipment_events \
+                 WHERE org_id = $1 AND shipment_id = $2 ORDER BY id",
+            )
+            .bind(scope.org_id)
+            .bind(id),
+        )
+        .await?;
+    Ok(Some(
+        rows.into_iter()
+            .map(|r| ShipmentEvent {
+                id: r.id,
+                from_status: r.from_status.and_then(|s| s.parse().ok()),
+                to_status: r.to_status,
+                actor: r.actor,
+                note: r.note,
+                at: to_datetime(r.at),
+            })
+            .collect(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_terms_strip_query_syntax() {
+        assert_eq!(search_terms("IF-2026 \"fragile*\" OR"), ["if", "2026", "fragile", "or"]);
+        assert!(search_terms("  --  ").is_empty());
+    }
+}

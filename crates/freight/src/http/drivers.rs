@@ -1,0 +1,122 @@
+//! `/api/v1/drivers`: drivers, their availability and their shifts.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::error::{ApiError, ApiResult, Problem};
+use super::extract::{etag, ApiJson, ApiQuery, Id, IfMatch};
+use super::merge_patch;
+use super::pagination::{Page, PageRequest};
+use crate::auth::policy::{DriversRead, DriversWrite};
+use crate::auth::Auth;
+use crate::db::drivers::{self, Driver, DriverFields, DriverFilter, DriverSession};
+use crate::domain::DriverStatus;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_drivers, create_driver))
+        .routes(routes!(get_driver, update_driver))
+        .routes(routes!(list_driver_sessions, start_driver_session))
+        .routes(routes!(end_driver_session))
+}
+
+/// Filters and paging for drivers.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListDriversQuery {
+    /// Only drivers in this status (e.g. `available`).
+    status: Option<DriverStatus>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// List drivers (a driver sees only themself).
+#[utoipa::path(get, path = "/drivers", tag = "drivers", params(ListDriversQuery), responses((status = 200, body = Page<Driver>)))]
+async fn list_drivers(
+    State(state): State<AppState>,
+    auth: Auth<DriversRead>,
+    ApiQuery(q): ApiQuery<ListDriversQuery>,
+) -> ApiResult<Json<Page<Driver>>> {
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    let rows = drivers::list(&state.db, &auth.scope(), &DriverFilter { status: q.status }, page).await?;
+    Ok(Json(Page::from_rows(rows, page, |d| d.id)))
+}
+
+/// Onboard a driver.
+#[utoipa::path(post, path = "/drivers", tag = "drivers", request_body = DriverFields,
+    responses((status = 201, body = Driver), (status = 422, body = Problem)))]
+async fn create_driver(
+    State(state): State<AppState>,
+    auth: Auth<DriversWrite>,
+    ApiJson(fields): ApiJson<DriverFields>,
+) -> ApiResult<Response> {
+    fields.check().map_err(ApiError::Validation)?;
+    let driver = drivers::create(&state.db, &auth.scope(), &fields).await?;
+    Ok((StatusCode::CREATED, [(header::ETAG, etag(driver.version))], Json(driver)).into_response())
+}
+
+/// Get a driver.
+#[utoipa::path(get, path = "/drivers/{id}", tag = "drivers", params(("id" = i64, Path)),
+    responses((status = 200, body = Driver), (status = 404, body = Problem)))]
+async fn get_driver(State(state): State<AppState>, auth: Auth<DriversRead>, Id(id): Id) -> ApiResult<Response> {
+    let driver = drivers::get(&state.db, &auth.scope(), id).await?.ok_or(ApiError::NotFound("driver"))?;
+    Ok(([(header::ETAG, etag(driver.version))], Json(driver)).into_response())
+}
+
+/// Edit a driver (JSON merge patch) with `If-Match`.
+#[utoipa::path(patch, path = "/drivers/{id}", tag = "drivers", request_body = Object,
+    params(("id" = i64, Path), ("If-Match" = String, Header)),
+    responses((status = 200, body = Driver), (status = 412, body = Problem)))]
+async fn update_driver(
+    State(state): State<AppState>,
+    auth: Auth<DriversWrite>,
+    Id(id): Id,
+    IfMatch(version): IfMatch,
+    ApiJson(patch): ApiJson<serde_json::Value>,
+) -> ApiResult<Response> {
+    let scope = auth.scope();
+    let current = drivers::get(&state.db, &scope, id).await?.ok_or(ApiError::NotFound("driver"))?;
+    let fields = merge_patch::apply(&current.fields, patch)?;
+    fields.check().map_err(ApiError::Validation)?;
+    let driver = drivers::update(&state.db, &scope, id, version, &fields).await?;
+    Ok(([(header::ETAG, etag(driver.version))], Json(driver)).into_response())
+}
+
+/// Shift history of a driver.
+#[utoipa::path(get, path = "/drivers/{id}/sessions", tag = "drivers", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<DriverSession>), (status = 404, body = Problem)))]
+async fn list_driver_sessions(
+    State(state): State<AppState>,
+    auth: Auth<DriversRead>,
+    Id(id): Id,
+) -> ApiResult<Json<Vec<DriverSession>>> {
+    Ok(Json(drivers::sessions(&state.db, &auth.scope(), id).await?))
+}
+
+/// Start a shift (the driver becomes available).
+#[utoipa::path(post, path = "/drivers/{id}/sessions", tag = "drivers", params(("id" = i64, Path)),
+    responses((status = 201, body = DriverSession), (status = 409, body = Problem)))]
+async fn start_driver_session(
+    State(state): State<AppState>,
+    auth: Auth<DriversWrite>,
+    Id(id): Id,
+) -> ApiResult<(StatusCode, Json<DriverSession>)> {
+    Ok((StatusCode::CREATED, Json(drivers::start_session(&state.db, &auth.scope(), id).await?)))
+}
+
+/// End the open shift (the driver goes off duty).
+#[utoipa::path(post, path = "/drivers/{id}/sessions/end", tag = "drivers", params(("id" = i64, Path)),
+    responses((status = 200, body = DriverSession), (status = 409, body = Problem)))]
+async fn end_driver_session(
+    State(state): State<AppState>,
+    auth: Auth<DriversWrite>,
+    Id(id): Id,
+) -> ApiResult<Json<DriverSession>> {
+    Ok(Json(drivers::end_session(&state.db, &auth.scope(), id).await?))
+}

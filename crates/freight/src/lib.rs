@@ -1,0 +1,21 @@
+//! Infamous Freight: the freight operations platform as a library, so the `freight` binary,
+//! the integration tests and the benchmarks all run the same code.
+//!
+//! Map of the crate:
+//! - [`domain`]: value types and rules (lifecycle, validation), no I/O.
+//! - [`db`]: all SQL, one portable code path for SQLite and PostgreSQL.
+//! - [`auth`]: credentials → principal; the role policy; tenant scoping.
+//! - [`http`]: routes, extractors, problem+json errors, OpenAPI.
+//! - [`startup`]: build and run the server; [`config`]: settings; [`telemetry`]: logging.
+//! - [`seed`]: demo data; [`bench`]: load generator.
+
+pub mod auth;
+pub mod bench;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod http;
+pub mod seed;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

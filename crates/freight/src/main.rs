@@ -1,0 +1,148 @@
+//! The `freight` binary: one executable, many subcommands (serve, migrate, seed, user,
+//! bench). All logic lives in the library; this file only parses arguments and dispatches.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use freight::config::{Config, DEFAULT_DATABASE_URL};
+use freight::db::{organizations, users, Db, DbOptions};
+use freight::domain::Role;
+use freight::seed::{self, DEMO_LOGINS, DEMO_PASSWORD};
+use freight::startup::{shutdown_signal, Application};
+use freight::{auth, bench, telemetry};
+
+#[derive(Parser)]
+#[command(name = "freight", version, about = "Infamous Freight: freight operations platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API (and background workers).
+    Serve {
+        /// Seed the demo organization on first start and print the demo logins.
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        config: Config,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
+    /// Load demo data.
+    Seed {
+        /// The demo organization (currently the only seed set).
+        #[arg(long)]
+        demo: bool,
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Benchmarks that print figures.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user (the password is read from FREIGHT_USER_PASSWORD or --password).
+    Create {
+        /// Organization slug; created if it does not exist.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long, env = "FREIGHT_USER_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long)]
+        customer_id: Option<i64>,
+        #[arg(long)]
+        driver_id: Option<i64>,
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Mixed API workload over loopback: throughput and latency percentiles.
+    Load(bench::load::LoadArgs),
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+async fn open(database_url: &str) -> anyhow::Result<Db> {
+    let db = Db::connect(database_url, &DbOptions::default()).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+fn print_demo_logins(port: u16) {
+    println!("\nInfamous Freight demo is running on http://localhost:{port}");
+    println!("Demo logins (password for all: {DEMO_PASSWORD}):");
+    for (role, email) in DEMO_LOGINS {
+        println!("  {:<11} {email}", role.as_str());
+    }
+    println!("  (also driver2..driver50@infamousfreight.demo and customer2..customer20@infamousfreight.demo)\n");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let _ = dotenvy::dotenv();
+    telemetry::init();
+    match Cli::parse().command {
+        Command::Serve { demo, config } => {
+            let app = Application::build(config).await?;
+            if demo {
+                if seed::seed_demo(&app.state().db).await? {
+                    tracing::info!("demo data seeded");
+                }
+                print_demo_logins(app.port());
+            }
+            tracing::info!(port = app.port(), "listening");
+            app.run_until_stopped(shutdown_signal()).await
+        }
+        Command::Migrate { database_url } => {
+            open(&database_url).await?;
+            println!("migrations applied to {database_url}");
+            Ok(())
+        }
+        Command::Seed { demo, database_url } => {
+            anyhow::ensure!(demo, "only `freight seed --demo` exists so far");
+            let db = open(&database_url).await?;
+            let seeded = seed::seed_demo(&db).await?;
+            println!("{}", if seeded { "demo data seeded" } else { "demo data already present" });
+            Ok(())
+        }
+        Command::User { command: UserCommand::Create { org, email, name, role, password, customer_id, driver_id, database_url } } => {
+            anyhow::ensure!(password.chars().count() >= 10, "the password must be at least 10 characters");
+            let db = open(&database_url).await?;
+            let org_id = match organizations::find_by_slug(&db, &org).await? {
+                Some(o) => o.id,
+                None => organizations::create(&db, &org, &org).await?,
+            };
+            let hash = auth::password::hash_async(password).await?;
+            let new = users::NewUser { org_id, email: &email, name: &name, password_hash: &hash, role, customer_id, driver_id };
+            let user = users::create(&db, &new).await.map_err(|e| anyhow::anyhow!("{e}")).context("creating user")?;
+            println!("created user {} ({}) in organization {org}", user.email, user.role);
+            Ok(())
+        }
+        Command::Bench { command: BenchCommand::Load(args) } => bench::load::run(args).await.map(|_| ()),
+    }
+}

@@ -1,0 +1,18 @@
+//! The state shared by every request handler and background task.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::auth::tokens::{RevokedSessions, TokenKeys};
+use crate::config::Config;
+use crate::db::Db;
+
+/// Cheap to clone: everything inside is behind an `Arc` or is a pool handle.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub tokens: Arc<TokenKeys>,
+    pub revoked: Arc<RevokedSessions>,
+    pub started_at: Instant,
+}
