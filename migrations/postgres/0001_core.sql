@@ -154,8 +154,10 @@ CREATE INDEX idx_shipments_driver ON shipments (org_id, driver_id, id);
 CREATE INDEX idx_shipments_created ON shipments (org_id, created_at);
 
 -- Full-text search over reference and notes: a generated tsvector with a GIN index.
+-- Punctuation becomes spaces first, so `PO-77881` indexes as `po` + `77881` exactly as
+-- SQLite's FTS5 tokenizer splits it (PostgreSQL's parser would read `-77881` as a number).
 ALTER TABLE shipments ADD COLUMN search tsvector GENERATED ALWAYS AS (
-    to_tsvector('simple', reference || ' ' || notes)
+    to_tsvector('simple', regexp_replace(reference || ' ' || notes, '[^[:alnum:]]+', ' ', 'g'))
 ) STORED;
 CREATE INDEX idx_shipments_search ON shipments USING GIN (search);
 

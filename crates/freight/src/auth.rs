@@ -39,7 +39,10 @@ impl Principal {
             Role::Driver => Visibility::Driver(self.driver_id.unwrap_or(-1)),
             Role::Admin | Role::Dispatcher | Role::Analyst => Visibility::Organization,
         };
-        Scope { org_id: self.org_id, visibility }
+        Scope {
+            org_id: self.org_id,
+            visibility,
+        }
     }
 
     /// A stable text naming the caller, recorded as the actor of events and as the owner
@@ -74,6 +77,9 @@ pub enum Visibility {
 impl Scope {
     /// Scope for internal jobs and the CLI acting on one organization.
     pub fn system(org_id: i64) -> Scope {
-        Scope { org_id, visibility: Visibility::Organization }
+        Scope {
+            org_id,
+            visibility: Visibility::Organization,
+        }
     }
 }

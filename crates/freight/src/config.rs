@@ -47,6 +47,10 @@ pub struct Config {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "FREIGHT_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    /// GPS tracking settings (`FREIGHT_TRACKING_*`, `FREIGHT_OSMAND_ADDR`, …).
+    #[command(flatten)]
+    pub tracking: crate::tracking::TrackingConfig,
 }
 
 impl Config {
@@ -61,6 +65,7 @@ impl Config {
             db_max_connections: 16,
             request_timeout_secs: 30,
             max_body_bytes: 1024 * 1024,
+            tracking: crate::tracking::TrackingConfig::default(),
         }
     }
 

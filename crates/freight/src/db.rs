@@ -58,7 +58,10 @@ pub struct DbOptions {
 
 impl Default for DbOptions {
     fn default() -> Self {
-        Self { max_connections: 16, acquire_timeout: Duration::from_secs(5) }
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -93,10 +96,14 @@ impl Db {
             Backend::Sqlite => {
                 let url = sqlite_url_with_create(url);
                 let connect = AnyConnectOptions::from_str(&url)?;
-                let write = sqlite_pool(1, options).connect_with(connect.clone()).await
+                let write = sqlite_pool(1, options)
+                    .connect_with(connect.clone())
+                    .await
                     .with_context(|| format!("opening SQLite database {url}"))?;
                 // WAL is a property of the file: set it once, before readers open.
-                sqlx::query("PRAGMA journal_mode = WAL").execute(&write).await?;
+                sqlx::query("PRAGMA journal_mode = WAL")
+                    .execute(&write)
+                    .await?;
                 let read = sqlite_pool(options.max_connections.clamp(2, 8), options)
                     .connect_with(connect)
                     .await?;
@@ -112,7 +119,14 @@ impl Db {
                 (pool.clone(), pool)
             }
         };
-        Ok(Db { inner: Arc::new(Inner { read, write, backend, statements: AtomicU64::new(0) }) })
+        Ok(Db {
+            inner: Arc::new(Inner {
+                read,
+                write,
+                backend,
+                statements: AtomicU64::new(0),
+            }),
+        })
     }
 
     /// Applies pending migrations for this backend.
@@ -121,7 +135,10 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATOR,
             Backend::Postgres => &POSTGRES_MIGRATOR,
         };
-        migrator.run(&self.inner.write).await.context("running migrations")?;
+        migrator
+            .run(&self.inner.write)
+            .await
+            .context("running migrations")?;
         Ok(())
     }
 
@@ -186,7 +203,10 @@ impl Db {
     /// Starts a write transaction. Multi-row writes always happen inside one.
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         self.observe("BEGIN");
-        Ok(Tx { tx: self.inner.write.begin().await?, db: self.clone() })
+        Ok(Tx {
+            tx: self.inner.write.begin().await?,
+            db: self.clone(),
+        })
     }
 
     /// Closes both pools, waiting for checked-out connections to return.
@@ -246,6 +266,8 @@ fn sqlite_pool(max: u32, options: &DbOptions) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
         .min_connections(1)
+        // A local file cannot drop the connection; skip the ping before every checkout.
+        .test_before_acquire(false)
         .acquire_timeout(options.acquire_timeout)
         .after_connect(|conn, _meta| {
             Box::pin(async move {

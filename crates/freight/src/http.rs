@@ -16,6 +16,7 @@ pub mod merge_patch;
 pub mod pagination;
 pub mod sessions;
 pub mod shipments;
+pub mod tracking;
 pub mod vehicles;
 
 use std::time::Duration;
@@ -43,17 +44,27 @@ pub fn app(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
     let request_id = axum::http::HeaderName::from_static("x-request-id");
     router
-        .route("/api/v1/openapi.json", axum::routing::get(move || async move { Json(api.as_ref().clone()) }))
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(move || async move { Json(api.as_ref().clone()) }),
+        )
+        .merge(tracking::osmand_routes())
         .fallback(|| async { ApiError::NotFound("route") })
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
         }))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+        ]))
         .with_state(state)
 }
 
@@ -67,8 +78,14 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(vehicles::router())
         .merge(feedback::router())
         .merge(admin::router())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer));
-    OpenApiRouter::with_openapi(base_document()).nest("/api", health::router()).nest("/api/v1", v1)
+        .merge(tracking::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ));
+    OpenApiRouter::with_openapi(base_document())
+        .nest("/api", health::router())
+        .nest("/api/v1", v1)
 }
 
 fn base_document() -> OpenApi {
@@ -87,9 +104,17 @@ fn base_document() -> OpenApi {
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
-        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build(),
+        ),
     );
-    components.add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))));
+    components.add_security_scheme(
+        "api_key",
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
+    );
     doc.security = Some(vec![
         utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new()),
         utoipa::openapi::security::SecurityRequirement::new("api_key", Vec::<String>::new()),

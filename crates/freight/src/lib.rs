@@ -8,6 +8,7 @@
 //! - [`http`]: routes, extractors, problem+json errors, OpenAPI.
 //! - [`startup`]: build and run the server; [`config`]: settings; [`telemetry`]: logging.
 //! - [`seed`]: demo data; [`bench`]: load generator.
+//! - [`tracking`]: GPS ingest pipeline, live fan-out, geofences, ETAs, track history.
 
 pub mod auth;
 pub mod bench;
@@ -19,3 +20,4 @@ pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod tracking;

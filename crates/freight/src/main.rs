@@ -12,7 +12,11 @@ use freight::startup::{shutdown_signal, Application};
 use freight::{auth, bench, telemetry};
 
 #[derive(Parser)]
-#[command(name = "freight", version, about = "Infamous Freight: freight operations platform")]
+#[command(
+    name = "freight",
+    version,
+    about = "Infamous Freight: freight operations platform"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -127,22 +131,60 @@ async fn main() -> anyhow::Result<()> {
             anyhow::ensure!(demo, "only `freight seed --demo` exists so far");
             let db = open(&database_url).await?;
             let seeded = seed::seed_demo(&db).await?;
-            println!("{}", if seeded { "demo data seeded" } else { "demo data already present" });
+            println!(
+                "{}",
+                if seeded {
+                    "demo data seeded"
+                } else {
+                    "demo data already present"
+                }
+            );
             Ok(())
         }
-        Command::User { command: UserCommand::Create { org, email, name, role, password, customer_id, driver_id, database_url } } => {
-            anyhow::ensure!(password.chars().count() >= 10, "the password must be at least 10 characters");
+        Command::User {
+            command:
+                UserCommand::Create {
+                    org,
+                    email,
+                    name,
+                    role,
+                    password,
+                    customer_id,
+                    driver_id,
+                    database_url,
+                },
+        } => {
+            anyhow::ensure!(
+                password.chars().count() >= 10,
+                "the password must be at least 10 characters"
+            );
             let db = open(&database_url).await?;
             let org_id = match organizations::find_by_slug(&db, &org).await? {
                 Some(o) => o.id,
                 None => organizations::create(&db, &org, &org).await?,
             };
             let hash = auth::password::hash_async(password).await?;
-            let new = users::NewUser { org_id, email: &email, name: &name, password_hash: &hash, role, customer_id, driver_id };
-            let user = users::create(&db, &new).await.map_err(|e| anyhow::anyhow!("{e}")).context("creating user")?;
-            println!("created user {} ({}) in organization {org}", user.email, user.role);
+            let new = users::NewUser {
+                org_id,
+                email: &email,
+                name: &name,
+                password_hash: &hash,
+                role,
+                customer_id,
+                driver_id,
+            };
+            let user = users::create(&db, &new)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .context("creating user")?;
+            println!(
+                "created user {} ({}) in organization {org}",
+                user.email, user.role
+            );
             Ok(())
         }
-        Command::Bench { command: BenchCommand::Load(args) } => bench::load::run(args).await.map(|_| ()),
+        Command::Bench {
+            command: BenchCommand::Load(args),
+        } => bench::load::run(args).await.map(|_| ()),
     }
 }

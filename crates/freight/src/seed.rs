@@ -37,7 +37,10 @@ const VEHICLES: usize = 40;
 
 /// Seeds the demo organizations unless they already exist. Returns whether it seeded.
 pub async fn seed_demo(db: &Db) -> anyhow::Result<bool> {
-    if organizations::find_by_slug(db, DEMO_ORG_SLUG).await?.is_some() {
+    if organizations::find_by_slug(db, DEMO_ORG_SLUG)
+        .await?
+        .is_some()
+    {
         return Ok(false);
     }
     // One hash for every demo account: demo-only, so the seed takes milliseconds, not seconds.
@@ -50,29 +53,90 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<bool> {
     let vehicles = insert_vehicles(&mut tx, org, VEHICLES, &mut rng, now).await?;
     let drivers = insert_drivers(&mut tx, org, DRIVERS, &vehicles, &mut rng, now).await?;
     for (role, email, customer, driver) in [
-        (Role::Admin, "admin@infamousfreight.demo".to_string(), None, None),
-        (Role::Dispatcher, "dispatch@infamousfreight.demo".to_string(), None, None),
-        (Role::Analyst, "analyst@infamousfreight.demo".to_string(), None, None),
+        (
+            Role::Admin,
+            "admin@infamousfreight.demo".to_string(),
+            None,
+            None,
+        ),
+        (
+            Role::Dispatcher,
+            "dispatch@infamousfreight.demo".to_string(),
+            None,
+            None,
+        ),
+        (
+            Role::Analyst,
+            "analyst@infamousfreight.demo".to_string(),
+            None,
+            None,
+        ),
     ] {
         insert_user(&mut tx, org, &email, role, customer, driver, &hash, now).await?;
     }
     for (i, id) in drivers.iter().enumerate() {
         let email = format!("driver{}@infamousfreight.demo", i + 1);
-        insert_user(&mut tx, org, &email, Role::Driver, None, Some(id.0), &hash, now).await?;
+        insert_user(
+            &mut tx,
+            org,
+            &email,
+            Role::Driver,
+            None,
+            Some(id.0),
+            &hash,
+            now,
+        )
+        .await?;
     }
     for (i, id) in customers.iter().enumerate() {
         let email = format!("customer{}@infamousfreight.demo", i + 1);
-        insert_user(&mut tx, org, &email, Role::Customer, Some(*id), None, &hash, now).await?;
+        insert_user(
+            &mut tx,
+            org,
+            &email,
+            Role::Customer,
+            Some(*id),
+            None,
+            &hash,
+            now,
+        )
+        .await?;
     }
     history::insert(&mut tx, org, &customers, &drivers, &vehicles, &mut rng, now).await?;
 
     // A second tenant, so tenant isolation is visible with the demo logins.
-    let other = insert_org(&mut tx, "Lone Star Haulage (Demo)", "lone-star-haulage-demo", now).await?;
+    let other = insert_org(
+        &mut tx,
+        "Lone Star Haulage (Demo)",
+        "lone-star-haulage-demo",
+        now,
+    )
+    .await?;
     let other_customers = insert_customers(&mut tx, other, 3, now).await?;
     let other_vehicles = insert_vehicles(&mut tx, other, 4, &mut rng, now).await?;
     let other_drivers = insert_drivers(&mut tx, other, 5, &other_vehicles, &mut rng, now).await?;
-    insert_user(&mut tx, other, "admin@lonestarhaulage.demo", Role::Admin, None, None, &hash, now).await?;
-    history::insert_recent(&mut tx, other, &other_customers, &other_drivers, &other_vehicles, 20, &mut rng, now).await?;
+    insert_user(
+        &mut tx,
+        other,
+        "admin@lonestarhaulage.demo",
+        Role::Admin,
+        None,
+        None,
+        &hash,
+        now,
+    )
+    .await?;
+    history::insert_recent(
+        &mut tx,
+        other,
+        &other_customers,
+        &other_drivers,
+        &other_vehicles,
+        20,
+        &mut rng,
+        now,
+    )
+    .await?;
     tx.commit().await.context("committing demo data")?;
     Ok(true)
 }
@@ -98,7 +162,11 @@ async fn insert_customers(tx: &mut Tx, org: i64, count: usize, now: i64) -> sqlx
             1 | 2 => CustomerTier::Premium,
             _ => CustomerTier::Standard,
         };
-        let slug: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
+        let slug: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_lowercase();
         let row: NewId = tx
             .fetch_one(
                 sqlx::query_as(
@@ -130,7 +198,13 @@ pub struct SeededVehicle {
     pub pallets: i64,
 }
 
-async fn insert_vehicles(tx: &mut Tx, org: i64, count: usize, rng: &mut StdRng, now: i64) -> sqlx::Result<Vec<SeededVehicle>> {
+async fn insert_vehicles(
+    tx: &mut Tx,
+    org: i64,
+    count: usize,
+    rng: &mut StdRng,
+    now: i64,
+) -> sqlx::Result<Vec<SeededVehicle>> {
     let kinds = [
         (VehicleType::CargoVan, 1_500.0, 12.0, 4),
         (VehicleType::BoxTruck, 7_000.0, 40.0, 12),
@@ -144,7 +218,11 @@ async fn insert_vehicles(tx: &mut Tx, org: i64, count: usize, rng: &mut StdRng, 
         let (kind, weight, volume, pallets) = kinds[[0, 1, 1, 0, 2, 1, 3, 4, 0, 5][i % 10]];
         let letters: String = (0..3).map(|_| rng.gen_range(b'A'..=b'Z') as char).collect();
         let plate = format!("{letters}-{:04}", rng.gen_range(1000..9999));
-        let status = if i % 13 == 12 { VehicleStatus::Maintenance } else { VehicleStatus::Active };
+        let status = if i % 13 == 12 {
+            VehicleStatus::Maintenance
+        } else {
+            VehicleStatus::Active
+        };
         let row: NewId = tx
             .fetch_one(
                 sqlx::query_as(
@@ -163,7 +241,12 @@ async fn insert_vehicles(tx: &mut Tx, org: i64, count: usize, rng: &mut StdRng, 
             )
             .await?;
         if status == VehicleStatus::Active {
-            out.push(SeededVehicle { id: row.id, weight_kg: weight, volume_m3: volume, pallets: pallets as i64 });
+            out.push(SeededVehicle {
+                id: row.id,
+                weight_kg: weight,
+                volume_m3: volume,
+                pallets: pallets as i64,
+            });
         }
     }
     Ok(out)
@@ -183,11 +266,21 @@ async fn insert_drivers(
 ) -> sqlx::Result<Vec<SeededDriver>> {
     let mut out = Vec::with_capacity(count);
     for i in 0..count {
-        let name = format!("{} {}", FIRST_NAMES[i % FIRST_NAMES.len()], LAST_NAMES[(i * 7 + i / 20) % LAST_NAMES.len()]);
+        let name = format!(
+            "{} {}",
+            FIRST_NAMES[i % FIRST_NAMES.len()],
+            LAST_NAMES[(i * 7 + i / 20) % LAST_NAMES.len()]
+        );
         let base = &PLACES[rng.gen_range(0..PLACES.len())];
         let vehicle = vehicles[i % vehicles.len()];
-        let status = [DriverStatus::Available, DriverStatus::Available, DriverStatus::OffDuty, DriverStatus::OnBreak][i % 4];
-        let onboarded = chrono::Utc::now().date_naive() - chrono::Days::new(rng.gen_range(30..1500));
+        let status = [
+            DriverStatus::Available,
+            DriverStatus::Available,
+            DriverStatus::OffDuty,
+            DriverStatus::OnBreak,
+        ][i % 4];
+        let onboarded =
+            chrono::Utc::now().date_naive() - chrono::Days::new(rng.gen_range(30..1500));
         let row: NewId = tx
             .fetch_one(
                 sqlx::query_as(

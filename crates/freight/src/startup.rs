@@ -27,7 +27,10 @@ pub struct Application {
 impl Application {
     /// Connects to the database, applies migrations and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let options = DbOptions { max_connections: config.db_max_connections, ..DbOptions::default() };
+        let options = DbOptions {
+            max_connections: config.db_max_connections,
+            ..DbOptions::default()
+        };
         let db = Db::connect(&config.database_url, &options).await?;
         db.migrate().await?;
         Self::build_with_db(config, db).await
@@ -39,30 +42,43 @@ impl Application {
             Some(secret) if secret.len() >= 32 => secret.clone(),
             Some(_) => anyhow::bail!("FREIGHT_JWT_SECRET must be at least 32 characters"),
             None => {
-                tracing::warn!("FREIGHT_JWT_SECRET is not set: using a random key (tokens end at restart)");
+                tracing::warn!(
+                    "FREIGHT_JWT_SECRET is not set: using a random key (tokens end at restart)"
+                );
                 random_token(48)
             }
         };
-        let tokens = TokenKeys::new(secret.as_bytes(), config.access_token_ttl(), config.refresh_token_ttl());
+        let tokens = TokenKeys::new(
+            secret.as_bytes(),
+            config.access_token_ttl(),
+            config.refresh_token_ttl(),
+        );
         let revoked = RevokedSessions::default();
         let window = now_ms() - config.access_token_ttl().as_millis() as i64;
         for id in auth_sessions::revoked_since(&db, window).await? {
             revoked.revoke(&id);
         }
-        let listener = TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("binding {}", config.addr))?;
+        let tracking = crate::tracking::Tracking::start(db.clone(), config.tracking.clone()).await?;
         let state = AppState {
             db,
             config: Arc::new(config),
             tokens: Arc::new(tokens),
             revoked: Arc::new(revoked),
             started_at: Instant::now(),
+            tracking,
         };
         Ok(Application { listener, state })
     }
 
     /// The port actually bound (useful with port 0).
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
     }
 
     pub fn state(&self) -> &AppState {
@@ -70,15 +86,24 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then waits for in-flight requests and closes the pools.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let state = self.state.clone();
         let housekeeping = tokio::spawn(housekeeping(state.clone()));
         let app = http::app(state.clone());
-        axum::serve(self.listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP")?;
+        let tracking = crate::tracking::background::start(&state);
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(state.tracking.on_shutdown(shutdown))
+        .await
+        .context("serving HTTP")?;
         housekeeping.abort();
+        // Acknowledged fixes are already durable; this commits what is still queued.
+        tracking.stop().await;
         state.db.close().await;
         tracing::info!("server stopped");
         Ok(())

@@ -15,4 +15,6 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub revoked: Arc<RevokedSessions>,
     pub started_at: Instant,
+    /// GPS ingest pipeline, latest positions and live fan-out.
+    pub tracking: crate::tracking::Tracking,
 }

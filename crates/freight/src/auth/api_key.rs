@@ -18,7 +18,11 @@ pub struct GeneratedKey {
 /// Creates a new random key.
 pub fn generate() -> GeneratedKey {
     let secret = format!("{KEY_PREFIX}{}", random_token(32));
-    GeneratedKey { prefix: secret[..10].to_string(), hash: digest(&secret), secret }
+    GeneratedKey {
+        prefix: secret[..10].to_string(),
+        hash: digest(&secret),
+        secret,
+    }
 }
 
 /// Whether a bearer credential looks like one of our API keys.

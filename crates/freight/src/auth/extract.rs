@@ -4,8 +4,8 @@
 use std::marker::PhantomData;
 
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 
 use super::{api_key, policy, Capability, Principal};
 use crate::db;
@@ -22,9 +22,16 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Prin
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim);
-    let api_key_header = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim);
+    let api_key_header = parts
+        .headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
     let credential = match bearer.or(api_key_header) {
         Some(c) if !c.is_empty() => c,
         _ => return Ok(None),
@@ -33,7 +40,10 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Prin
 }
 
 /// Resolves a bearer credential (JWT or API key) to its principal.
-pub async fn principal_for_credential(credential: &str, state: &AppState) -> Result<Principal, ApiError> {
+pub async fn principal_for_credential(
+    credential: &str,
+    state: &AppState,
+) -> Result<Principal, ApiError> {
     if api_key::looks_like_key(credential) {
         let key = db::api_keys::find_active_by_secret(&state.db, credential)
             .await?
@@ -76,18 +86,27 @@ impl<C> Auth<C> {
 impl<C: Capability> FromRequestParts<AppState> for Auth<C> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let principal = authenticate(parts, state)
             .await?
-            .ok_or(ApiError::Unauthorized("send `Authorization: Bearer <access token or API key>`"))?;
+            .ok_or(ApiError::Unauthorized(
+                "send `Authorization: Bearer <access token or API key>`",
+            ))?;
         if !policy::allows(principal.role, C::ACTION) {
             return Err(ApiError::Forbidden(format!(
                 "the {} role may not perform {:?}",
-                principal.role, C::ACTION
+                principal.role,
+                C::ACTION
             )));
         }
         parts.extensions.insert(principal.clone());
-        Ok(Auth { principal, _capability: PhantomData })
+        Ok(Auth {
+            principal,
+            _capability: PhantomData,
+        })
     }
 }
 
@@ -97,10 +116,15 @@ pub struct Authenticated(pub Principal);
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         authenticate(parts, state)
             .await?
             .map(Authenticated)
-            .ok_or(ApiError::Unauthorized("send `Authorization: Bearer <access token or API key>`"))
+            .ok_or(ApiError::Unauthorized(
+                "send `Authorization: Bearer <access token or API key>`",
+            ))
     }
 }

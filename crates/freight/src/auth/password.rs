@@ -2,7 +2,9 @@
 //!
 //! Hashing is deliberately slow, so callers in async code go through `spawn_blocking`.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 
 /// Hashes `password` into a PHC string (`$argon2id$v=19$…`).
@@ -17,7 +19,11 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 /// Checks `password` against a stored PHC string. Malformed hashes never match.
 pub fn verify(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -35,7 +41,9 @@ pub async fn hash_async(password: String) -> anyhow::Result<String> {
 
 /// Async wrapper: verifies on the blocking pool.
 pub async fn verify_async(password: String, phc: String) -> bool {
-    tokio::task::spawn_blocking(move || verify(&password, &phc)).await.unwrap_or(false)
+    tokio::task::spawn_blocking(move || verify(&password, &phc))
+        .await
+        .unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -26,6 +26,13 @@ pub enum Action {
     IncidentsWrite,
     UsersManage,
     ApiKeysManage,
+    /// Send GPS fixes (drivers for themselves, device keys, staff gateways).
+    TrackingIngest,
+    /// Live positions, tracks and geofence events (scoped to own assignments for drivers/customers).
+    TrackingRead,
+    GeofencesWrite,
+    /// Register tracker devices and read ingest counters.
+    DevicesManage,
 }
 
 /// Whether `role` may perform `action` at all.
@@ -36,15 +43,34 @@ pub fn allows(role: Role, action: Action) -> bool {
         Role::Dispatcher => !matches!(action, UsersManage | ApiKeysManage | RatingsCreate),
         Role::Analyst => matches!(
             action,
-            ShipmentsRead | CustomersRead | DriversRead | VehiclesRead | RatingsRead | IncidentsRead
+            ShipmentsRead
+                | CustomersRead
+                | DriversRead
+                | VehiclesRead
+                | RatingsRead
+                | IncidentsRead
+                | TrackingRead
         ),
         Role::Customer => matches!(
             action,
-            ShipmentsRead | ShipmentsCreate | ShipmentsTransition | CustomersRead | RatingsRead | RatingsCreate
+            ShipmentsRead
+                | ShipmentsCreate
+                | ShipmentsTransition
+                | CustomersRead
+                | RatingsRead
+                | RatingsCreate
+                | TrackingRead
         ),
         Role::Driver => matches!(
             action,
-            ShipmentsRead | ShipmentsTransition | DriversRead | VehiclesRead | IncidentsRead | RatingsRead
+            ShipmentsRead
+                | ShipmentsTransition
+                | DriversRead
+                | VehiclesRead
+                | IncidentsRead
+                | RatingsRead
+                | TrackingIngest
+                | TrackingRead
         ),
     }
 }
@@ -97,6 +123,10 @@ capabilities!(
     IncidentsWrite,
     UsersManage,
     ApiKeysManage,
+    TrackingIngest,
+    TrackingRead,
+    GeofencesWrite,
+    DevicesManage,
 );
 
 #[cfg(test)]
@@ -121,13 +151,29 @@ mod tests {
     #[test]
     fn customers_cannot_dispatch_or_cancel_after_pickup() {
         assert!(!allows(Role::Customer, Action::ShipmentsAssign));
-        assert!(may_transition(Role::Customer, ShipmentStatus::Booked, ShipmentStatus::Cancelled));
-        assert!(!may_transition(Role::Customer, ShipmentStatus::InTransit, ShipmentStatus::Cancelled));
+        assert!(may_transition(
+            Role::Customer,
+            ShipmentStatus::Booked,
+            ShipmentStatus::Cancelled
+        ));
+        assert!(!may_transition(
+            Role::Customer,
+            ShipmentStatus::InTransit,
+            ShipmentStatus::Cancelled
+        ));
     }
 
     #[test]
     fn drivers_cannot_cancel() {
-        assert!(!may_transition(Role::Driver, ShipmentStatus::Assigned, ShipmentStatus::Cancelled));
-        assert!(may_transition(Role::Driver, ShipmentStatus::Assigned, ShipmentStatus::PickedUp));
+        assert!(!may_transition(
+            Role::Driver,
+            ShipmentStatus::Assigned,
+            ShipmentStatus::Cancelled
+        ));
+        assert!(may_transition(
+            Role::Driver,
+            ShipmentStatus::Assigned,
+            ShipmentStatus::PickedUp
+        ));
     }
 }

@@ -68,12 +68,18 @@ impl TokenKeys {
             iat: now,
             exp: now + self.access_ttl.as_secs() as i64,
         };
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
     }
 
     /// Verifies signature and expiry.
     pub fn verify_access(&self, token: &str) -> Option<Claims> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok().map(|d| d.claims)
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .ok()
+            .map(|d| d.claims)
     }
 }
 
@@ -93,7 +99,10 @@ impl RevokedSessions {
     }
 
     pub fn is_revoked(&self, session_id: &str) -> bool {
-        self.0.read().map(|set| set.contains(session_id)).unwrap_or(true)
+        self.0
+            .read()
+            .map(|set| set.contains(session_id))
+            .unwrap_or(true)
     }
 }
 
@@ -127,11 +136,22 @@ mod tests {
 
     #[test]
     fn access_tokens_round_trip_and_reject_tampering() {
-        let keys = TokenKeys::new(b"secret-one", Duration::from_secs(60), Duration::from_secs(600));
+        let keys = TokenKeys::new(
+            b"secret-one",
+            Duration::from_secs(60),
+            Duration::from_secs(600),
+        );
         let token = keys.issue_access(&principal(), "s1").unwrap();
         let claims = keys.verify_access(&token).unwrap();
-        assert_eq!((claims.sub, claims.org, claims.role, claims.sid.as_str()), (9, 3, Role::Dispatcher, "s1"));
-        let other = TokenKeys::new(b"secret-two", Duration::from_secs(60), Duration::from_secs(600));
+        assert_eq!(
+            (claims.sub, claims.org, claims.role, claims.sid.as_str()),
+            (9, 3, Role::Dispatcher, "s1")
+        );
+        let other = TokenKeys::new(
+            b"secret-two",
+            Duration::from_secs(60),
+            Duration::from_secs(600),
+        );
         assert!(other.verify_access(&token).is_none());
     }
 

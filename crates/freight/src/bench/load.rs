@@ -48,8 +48,14 @@ enum Op {
     Update,
 }
 
-const MIX: &[(Op, u32)] =
-    &[(Op::List, 25), (Op::ListByStatus, 20), (Op::Search, 10), (Op::Get, 25), (Op::Create, 10), (Op::Update, 10)];
+const MIX: &[(Op, u32)] = &[
+    (Op::List, 25),
+    (Op::ListByStatus, 20),
+    (Op::Search, 10),
+    (Op::Get, 25),
+    (Op::Create, 10),
+    (Op::Update, 10),
+];
 
 /// The result of a run.
 #[derive(Debug, serde::Serialize)]
@@ -78,7 +84,10 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<LoadReport> {
         stop_child(&mut c).await;
     }
     let report = result?;
-    println!("freight bench load: {} connections, {:.0} s against {url}", report.connections, report.duration_secs);
+    println!(
+        "freight bench load: {} connections, {:.0} s against {url}",
+        report.connections, report.duration_secs
+    );
     println!(
         "  requests {}  errors {}  throughput {:.0} req/s",
         report.requests, report.errors, report.requests_per_sec
@@ -92,11 +101,17 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<LoadReport> {
 }
 
 async fn spawn_server() -> anyhow::Result<(tokio::process::Child, String)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let dir = std::env::temp_dir().join(format!("freight-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let db_url = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", PathBuf::from(&dir).join("bench.db").display()));
+    let db_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| {
+        format!(
+            "sqlite://{}",
+            PathBuf::from(&dir).join("bench.db").display()
+        )
+    });
     let exe = std::env::current_exe()?;
     let child = tokio::process::Command::new(exe)
         .args(["serve", "--demo"])
@@ -124,8 +139,13 @@ async fn spawn_server() -> anyhow::Result<(tokio::process::Child, String)> {
 async fn stop_child(child: &mut tokio::process::Child) {
     #[cfg(unix)]
     if let Some(pid) = child.id() {
-        let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
-        if tokio::time::timeout(Duration::from_secs(10), child.wait()).await.is_ok() {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+        if tokio::time::timeout(Duration::from_secs(10), child.wait())
+            .await
+            .is_ok()
+        {
             return;
         }
     }
@@ -149,13 +169,35 @@ async fn prepare(client: &reqwest::Client, url: &str, email: &str) -> anyhow::Re
         .context("login failed: is the server seeded with --demo?")?
         .json()
         .await?;
-    let token = login["access_token"].as_str().context("no access token")?.to_string();
-    let ids = |v: &Value| -> Vec<i64> { v["data"].as_array().map(|a| a.iter().filter_map(|x| x["id"].as_i64()).collect()).unwrap_or_default() };
-    let shipments: Value =
-        client.get(format!("{url}/api/v1/shipments?limit=200")).bearer_auth(&token).send().await?.json().await?;
-    let customers: Value =
-        client.get(format!("{url}/api/v1/customers?limit=200")).bearer_auth(&token).send().await?.json().await?;
-    let fixture = Fixture { token, shipment_ids: ids(&shipments), customer_ids: ids(&customers) };
+    let token = login["access_token"]
+        .as_str()
+        .context("no access token")?
+        .to_string();
+    let ids = |v: &Value| -> Vec<i64> {
+        v["data"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x["id"].as_i64()).collect())
+            .unwrap_or_default()
+    };
+    let shipments: Value = client
+        .get(format!("{url}/api/v1/shipments?limit=200"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let customers: Value = client
+        .get(format!("{url}/api/v1/customers?limit=200"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let fixture = Fixture {
+        token,
+        shipment_ids: ids(&shipments),
+        customer_ids: ids(&customers),
+    };
     if fixture.shipment_ids.is_empty() || fixture.customer_ids.is_empty() {
         bail!("the server has no shipments or customers to work with");
     }
@@ -163,7 +205,9 @@ async fn prepare(client: &reqwest::Client, url: &str, email: &str) -> anyhow::Re
 }
 
 async fn drive(url: &str, args: &LoadArgs) -> anyhow::Result<LoadReport> {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(args.connections).build()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.connections)
+        .build()?;
     let fixture = std::sync::Arc::new(prepare(&client, url, &args.email).await?);
     let start = Instant::now();
     let measure_from = start + Duration::from_secs(args.warmup_secs);
@@ -233,8 +277,21 @@ async fn worker_loop(
     let mut samples = Vec::with_capacity(16_384);
     let mut errors = 0;
     let mut own: Vec<(i64, i64)> = Vec::new(); // shipments this worker created: (id, version)
-    let statuses = ["booked", "assigned", "in_transit", "delivered", "booked,assigned"];
-    let words = ["fragile", "dock", "liftgate", "IF-10", "widgets", "temperature"];
+    let statuses = [
+        "booked",
+        "assigned",
+        "in_transit",
+        "delivered",
+        "booked,assigned",
+    ];
+    let words = [
+        "fragile",
+        "dock",
+        "liftgate",
+        "IF-10",
+        "widgets",
+        "temperature",
+    ];
     while Instant::now() < deadline {
         let op = pick(&mut rng);
         let began = Instant::now();
@@ -254,7 +311,9 @@ async fn worker_loop(
             }
             Op::Create => {
                 let customer = fixture.customer_ids[rng.gen_range(0..fixture.customer_ids.len())];
-                client.post(format!("{url}/api/v1/shipments")).json(&new_shipment(&mut rng, customer))
+                client
+                    .post(format!("{url}/api/v1/shipments"))
+                    .json(&new_shipment(&mut rng, customer))
             }
             Op::Update => match own.last() {
                 Some((id, version)) => client
@@ -269,7 +328,8 @@ async fn worker_loop(
             Ok(response) if response.status().is_success() => {
                 if matches!(op, Op::Create | Op::Update) && !(op == Op::Update && own.is_empty()) {
                     if let Ok(body) = response.json::<Value>().await {
-                        if let (Some(id), Some(v)) = (body["id"].as_i64(), body["version"].as_i64()) {
+                        if let (Some(id), Some(v)) = (body["id"].as_i64(), body["version"].as_i64())
+                        {
                             if op == Op::Update {
                                 own.pop();
                             }

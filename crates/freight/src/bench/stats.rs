@@ -12,14 +12,24 @@ pub struct Percentiles {
 /// Computes percentiles from microsecond samples (sorts in place).
 pub fn percentiles(samples_us: &mut [u32]) -> Percentiles {
     if samples_us.is_empty() {
-        return Percentiles { p50_ms: 0.0, p90_ms: 0.0, p99_ms: 0.0, max_ms: 0.0 };
+        return Percentiles {
+            p50_ms: 0.0,
+            p90_ms: 0.0,
+            p99_ms: 0.0,
+            max_ms: 0.0,
+        };
     }
     samples_us.sort_unstable();
     let at = |q: f64| {
         let idx = ((samples_us.len() as f64 - 1.0) * q).round() as usize;
         f64::from(samples_us[idx]) / 1000.0
     };
-    Percentiles { p50_ms: at(0.50), p90_ms: at(0.90), p99_ms: at(0.99), max_ms: at(1.0) }
+    Percentiles {
+        p50_ms: at(0.50),
+        p90_ms: at(0.90),
+        p99_ms: at(0.99),
+        max_ms: at(1.0),
+    }
 }
 
 #[cfg(test)]

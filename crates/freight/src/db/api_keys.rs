@@ -61,10 +61,14 @@ pub async fn find_active_by_secret(db: &Db, secret: &str) -> sqlx::Result<Option
     .await
 }
 
-const SELECT: &str = "SELECT id, name, prefix, role, driver_id, created_at, revoked_at FROM api_keys";
+const SELECT: &str =
+    "SELECT id, name, prefix, role, driver_id, created_at, revoked_at FROM api_keys";
 
 pub async fn list(db: &Db, org_id: i64) -> sqlx::Result<Vec<ApiKey>> {
-    db.fetch_all(sqlx::query_as(&format!("{SELECT} WHERE org_id = $1 ORDER BY id DESC")).bind(org_id)).await
+    db.fetch_all(
+        sqlx::query_as(&format!("{SELECT} WHERE org_id = $1 ORDER BY id DESC")).bind(org_id),
+    )
+    .await
 }
 
 /// Stores a new key; `driver_id` binds a device key to one driver.
@@ -80,10 +84,17 @@ pub async fn create(
 ) -> ApiResult<ApiKey> {
     if let Some(id) = driver_id {
         let found: Option<NewId> = db
-            .fetch_optional(sqlx::query_as("SELECT id FROM drivers WHERE org_id = $1 AND id = $2").bind(org_id).bind(id))
+            .fetch_optional(
+                sqlx::query_as("SELECT id FROM drivers WHERE org_id = $1 AND id = $2")
+                    .bind(org_id)
+                    .bind(id),
+            )
             .await?;
         if found.is_none() {
-            return Err(ApiError::field("driver_id", format!("no driver {id} in this organization")));
+            return Err(ApiError::field(
+                "driver_id",
+                format!("no driver {id} in this organization"),
+            ));
         }
     }
     let now = now_ms();
@@ -103,7 +114,15 @@ pub async fn create(
             .bind(now),
         )
         .await?;
-    Ok(ApiKey { id: row.id, name: name.into(), prefix: prefix.into(), role, driver_id, created_at: now, revoked_at: None })
+    Ok(ApiKey {
+        id: row.id,
+        name: name.into(),
+        prefix: prefix.into(),
+        role,
+        driver_id,
+        created_at: now,
+        revoked_at: None,
+    })
 }
 
 /// Revokes a key; `false` if no such key exists in the organization.

@@ -13,7 +13,14 @@ pub struct AuthSession {
     pub revoked_at: Option<i64>,
 }
 
-pub async fn create(db: &Db, id: &str, org_id: i64, user_id: i64, refresh_hash: &str, expires_at: i64) -> sqlx::Result<()> {
+pub async fn create(
+    db: &Db,
+    id: &str,
+    org_id: i64,
+    user_id: i64,
+    refresh_hash: &str,
+    expires_at: i64,
+) -> sqlx::Result<()> {
     db.execute(
         sqlx::query(
             "INSERT INTO auth_sessions (id, org_id, user_id, refresh_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -29,16 +36,27 @@ pub async fn create(db: &Db, id: &str, org_id: i64, user_id: i64, refresh_hash: 
     .map(|_| ())
 }
 
-pub async fn find_by_refresh_hash(db: &Db, refresh_hash: &str) -> sqlx::Result<Option<AuthSession>> {
+pub async fn find_by_refresh_hash(
+    db: &Db,
+    refresh_hash: &str,
+) -> sqlx::Result<Option<AuthSession>> {
     db.fetch_optional(
-        sqlx::query_as("SELECT id, user_id, expires_at, revoked_at FROM auth_sessions WHERE refresh_hash = $1")
-            .bind(refresh_hash),
+        sqlx::query_as(
+            "SELECT id, user_id, expires_at, revoked_at FROM auth_sessions WHERE refresh_hash = $1",
+        )
+        .bind(refresh_hash),
     )
     .await
 }
 
 /// Replaces the refresh token; only succeeds if `old_hash` is still current (no replay).
-pub async fn rotate(db: &Db, id: &str, old_hash: &str, new_hash: &str, expires_at: i64) -> sqlx::Result<bool> {
+pub async fn rotate(
+    db: &Db,
+    id: &str,
+    old_hash: &str,
+    new_hash: &str,
+    expires_at: i64,
+) -> sqlx::Result<bool> {
     let result = db
         .execute(
             sqlx::query(
@@ -55,9 +73,15 @@ pub async fn rotate(db: &Db, id: &str, old_hash: &str, new_hash: &str, expires_a
 }
 
 pub async fn revoke(db: &Db, id: &str) -> sqlx::Result<()> {
-    db.execute(sqlx::query("UPDATE auth_sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL").bind(now_ms()).bind(id))
-        .await
-        .map(|_| ())
+    db.execute(
+        sqlx::query(
+            "UPDATE auth_sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(id),
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Sessions revoked after `since`, whose access tokens may still be alive.
@@ -66,7 +90,10 @@ pub async fn revoked_since(db: &Db, since: i64) -> sqlx::Result<Vec<String>> {
     struct Id {
         id: String,
     }
-    let rows: Vec<Id> =
-        db.fetch_all(sqlx::query_as("SELECT id FROM auth_sessions WHERE revoked_at >= $1").bind(since)).await?;
+    let rows: Vec<Id> = db
+        .fetch_all(
+            sqlx::query_as("SELECT id FROM auth_sessions WHERE revoked_at >= $1").bind(since),
+        )
+        .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }

@@ -28,7 +28,11 @@ impl CustomerFields {
         let mut errors = FieldErrors::new();
         errors.text("name", &self.name, 1, 200);
         if let Some(email) = &self.email {
-            errors.check(email.contains('@') && email.len() <= 254, "email", "must be an email address");
+            errors.check(
+                email.contains('@') && email.len() <= 254,
+                "email",
+                "must be an email address",
+            );
         }
         match (self.lat, self.lon) {
             (Some(lat), Some(lon)) => {
@@ -61,7 +65,8 @@ pub struct Customer {
     pub version: i64,
 }
 
-const SELECT: &str = "SELECT id, name, tier, email, phone, address, lat, lon, created_at, version FROM customers";
+const SELECT: &str =
+    "SELECT id, name, tier, email, phone, address, lat, lon, created_at, version FROM customers";
 
 fn push_scope(sql: &mut Sql, scope: &Scope) {
     sql.push(" WHERE org_id = ").bind(scope.org_id);
@@ -82,7 +87,8 @@ pub async fn list(db: &Db, scope: &Scope, page: PageRequest) -> sqlx::Result<Vec
     if let Some(before) = page.before_id {
         sql.push(" AND id < ").bind(before);
     }
-    sql.push(" ORDER BY id DESC LIMIT ").bind(page.fetch_limit());
+    sql.push(" ORDER BY id DESC LIMIT ")
+        .bind(page.fetch_limit());
     Ok(db.fetch_all(sql.query_as()).await?)
 }
 
@@ -112,10 +118,18 @@ pub async fn create(db: &Db, scope: &Scope, f: &CustomerFields) -> ApiResult<Cus
             .bind(now),
         )
         .await?;
-    get(db, scope, row.id).await?.ok_or(ApiError::NotFound("customer"))
+    get(db, scope, row.id)
+        .await?
+        .ok_or(ApiError::NotFound("customer"))
 }
 
-pub async fn update(db: &Db, scope: &Scope, id: i64, version: i64, f: &CustomerFields) -> ApiResult<Customer> {
+pub async fn update(
+    db: &Db,
+    scope: &Scope,
+    id: i64,
+    version: i64,
+    f: &CustomerFields,
+) -> ApiResult<Customer> {
     let result = db
         .execute(
             sqlx::query(
@@ -135,9 +149,13 @@ pub async fn update(db: &Db, scope: &Scope, id: i64, version: i64, f: &CustomerF
             .bind(version),
         )
         .await?;
-    let current = get(db, scope, id).await?.ok_or(ApiError::NotFound("customer"))?;
+    let current = get(db, scope, id)
+        .await?
+        .ok_or(ApiError::NotFound("customer"))?;
     if result.rows_affected() == 0 {
-        return Err(ApiError::PreconditionFailed { current_version: current.version });
+        return Err(ApiError::PreconditionFailed {
+            current_version: current.version,
+        });
     }
     Ok(current)
 }

@@ -38,7 +38,11 @@ impl DriverFields {
         let mut errors = FieldErrors::new();
         errors.text("name", &self.name, 1, 200);
         if let Some(email) = &self.email {
-            errors.check(email.contains('@') && email.len() <= 254, "email", "must be an email address");
+            errors.check(
+                email.contains('@') && email.len() <= 254,
+                "email",
+                "must be an email address",
+            );
         }
         if let Err((which, msg)) = LatLon::parse(self.home_base.lat, self.home_base.lon) {
             errors.add(format!("home_base.{which}"), msg);
@@ -83,7 +87,11 @@ impl From<DriverRow> for Driver {
                 phone: r.phone,
                 license_number: r.license_number,
                 status: r.status,
-                home_base: HomeBase { address: r.home_base_address, lat: r.home_base_lat, lon: r.home_base_lon },
+                home_base: HomeBase {
+                    address: r.home_base_address,
+                    lat: r.home_base_lat,
+                    lon: r.home_base_lon,
+                },
                 current_vehicle_id: r.current_vehicle_id,
                 onboarded_on: r.onboarded_on.parse().unwrap_or_default(),
             },
@@ -92,7 +100,8 @@ impl From<DriverRow> for Driver {
     }
 }
 
-const SELECT: &str = "SELECT id, name, email, phone, license_number, status, home_base_address, home_base_lat, \
+const SELECT: &str =
+    "SELECT id, name, email, phone, license_number, status, home_base_address, home_base_lat, \
     home_base_lon, current_vehicle_id, onboarded_on, version FROM drivers";
 
 fn push_scope(sql: &mut Sql, scope: &Scope) {
@@ -114,7 +123,12 @@ pub struct DriverFilter {
     pub status: Option<DriverStatus>,
 }
 
-pub async fn list(db: &Db, scope: &Scope, filter: &DriverFilter, page: PageRequest) -> sqlx::Result<Vec<Driver>> {
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    filter: &DriverFilter,
+    page: PageRequest,
+) -> sqlx::Result<Vec<Driver>> {
     let mut sql = Sql::new(SELECT);
     push_scope(&mut sql, scope);
     if let Some(status) = filter.status {
@@ -123,7 +137,8 @@ pub async fn list(db: &Db, scope: &Scope, filter: &DriverFilter, page: PageReque
     if let Some(before) = page.before_id {
         sql.push(" AND id < ").bind(before);
     }
-    sql.push(" ORDER BY id DESC LIMIT ").bind(page.fetch_limit());
+    sql.push(" ORDER BY id DESC LIMIT ")
+        .bind(page.fetch_limit());
     let rows: Vec<DriverRow> = db.fetch_all(sql.query_as()).await?;
     Ok(rows.into_iter().map(Driver::from).collect())
 }
@@ -139,9 +154,18 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Driver>
 async fn ensure_vehicle(tx: &mut Tx, org_id: i64, vehicle_id: Option<i64>) -> ApiResult<()> {
     let Some(id) = vehicle_id else { return Ok(()) };
     let found: Option<NewId> = tx
-        .fetch_optional(sqlx::query_as("SELECT id FROM vehicles WHERE org_id = $1 AND id = $2").bind(org_id).bind(id))
+        .fetch_optional(
+            sqlx::query_as("SELECT id FROM vehicles WHERE org_id = $1 AND id = $2")
+                .bind(org_id)
+                .bind(id),
+        )
         .await?;
-    found.map(|_| ()).ok_or_else(|| ApiError::field("current_vehicle_id", format!("no vehicle {id} in this organization")))
+    found.map(|_| ()).ok_or_else(|| {
+        ApiError::field(
+            "current_vehicle_id",
+            format!("no vehicle {id} in this organization"),
+        )
+    })
 }
 
 pub async fn create(db: &Db, scope: &Scope, f: &DriverFields) -> ApiResult<Driver> {
@@ -170,10 +194,18 @@ pub async fn create(db: &Db, scope: &Scope, f: &DriverFields) -> ApiResult<Drive
         )
         .await?;
     tx.commit().await?;
-    get(db, scope, row.id).await?.ok_or(ApiError::NotFound("driver"))
+    get(db, scope, row.id)
+        .await?
+        .ok_or(ApiError::NotFound("driver"))
 }
 
-pub async fn update(db: &Db, scope: &Scope, id: i64, version: i64, f: &DriverFields) -> ApiResult<Driver> {
+pub async fn update(
+    db: &Db,
+    scope: &Scope,
+    id: i64,
+    version: i64,
+    f: &DriverFields,
+) -> ApiResult<Driver> {
     let mut tx = db.begin().await?;
     ensure_vehicle(&mut tx, scope.org_id, f.current_vehicle_id).await?;
     let result = tx
@@ -201,9 +233,13 @@ pub async fn update(db: &Db, scope: &Scope, id: i64, version: i64, f: &DriverFie
         )
         .await?;
     tx.commit().await?;
-    let current = get(db, scope, id).await?.ok_or(ApiError::NotFound("driver"))?;
+    let current = get(db, scope, id)
+        .await?
+        .ok_or(ApiError::NotFound("driver"))?;
     if result.rows_affected() == 0 {
-        return Err(ApiError::PreconditionFailed { current_version: current.version });
+        return Err(ApiError::PreconditionFailed {
+            current_version: current.version,
+        });
     }
     Ok(current)
 }
@@ -224,7 +260,9 @@ pub struct DriverSession {
 
 /// Shift history of a driver, newest first.
 pub async fn sessions(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<Vec<DriverSession>> {
-    get(db, scope, driver_id).await?.ok_or(ApiError::NotFound("driver"))?;
+    get(db, scope, driver_id)
+        .await?
+        .ok_or(ApiError::NotFound("driver"))?;
     Ok(db
         .fetch_all(
             sqlx::query_as(
@@ -239,7 +277,9 @@ pub async fn sessions(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<Vec<D
 
 /// Starts a shift: the driver becomes available. One open shift at a time.
 pub async fn start_session(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<DriverSession> {
-    let driver = get(db, scope, driver_id).await?.ok_or(ApiError::NotFound("driver"))?;
+    let driver = get(db, scope, driver_id)
+        .await?
+        .ok_or(ApiError::NotFound("driver"))?;
     let mut tx = db.begin().await?;
     let open: Option<NewId> = tx
         .fetch_optional(
@@ -249,7 +289,11 @@ pub async fn start_session(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<
         )
         .await?;
     if open.is_some() {
-        return Err(ApiError::Conflict { code: "shift_open", detail: "the driver already has an open shift".into(), field: None });
+        return Err(ApiError::Conflict {
+            code: "shift_open",
+            detail: "the driver already has an open shift".into(),
+            field: None,
+        });
     }
     let now = now_ms();
     let row: NewId = tx
@@ -265,12 +309,20 @@ pub async fn start_session(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<
         .await?;
     set_status(&mut tx, scope.org_id, driver_id, DriverStatus::Available).await?;
     tx.commit().await?;
-    Ok(DriverSession { id: row.id, driver_id, vehicle_id: driver.fields.current_vehicle_id, started_at: now, ended_at: None })
+    Ok(DriverSession {
+        id: row.id,
+        driver_id,
+        vehicle_id: driver.fields.current_vehicle_id,
+        started_at: now,
+        ended_at: None,
+    })
 }
 
 /// Ends the open shift: the driver goes off duty.
 pub async fn end_session(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<DriverSession> {
-    get(db, scope, driver_id).await?.ok_or(ApiError::NotFound("driver"))?;
+    get(db, scope, driver_id)
+        .await?
+        .ok_or(ApiError::NotFound("driver"))?;
     let mut tx = db.begin().await?;
     let open: Option<DriverSession> = tx
         .fetch_optional(
@@ -282,17 +334,30 @@ pub async fn end_session(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<Dr
             .bind(driver_id),
         )
         .await?;
-    let mut session =
-        open.ok_or(ApiError::Conflict { code: "no_open_shift", detail: "the driver has no open shift".into(), field: None })?;
+    let mut session = open.ok_or(ApiError::Conflict {
+        code: "no_open_shift",
+        detail: "the driver has no open shift".into(),
+        field: None,
+    })?;
     let now = now_ms();
-    tx.execute(sqlx::query("UPDATE driver_sessions SET ended_at = $1 WHERE id = $2").bind(now).bind(session.id)).await?;
+    tx.execute(
+        sqlx::query("UPDATE driver_sessions SET ended_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(session.id),
+    )
+    .await?;
     set_status(&mut tx, scope.org_id, driver_id, DriverStatus::OffDuty).await?;
     tx.commit().await?;
     session.ended_at = Some(now);
     Ok(session)
 }
 
-async fn set_status(tx: &mut Tx, org_id: i64, driver_id: i64, status: DriverStatus) -> sqlx::Result<()> {
+async fn set_status(
+    tx: &mut Tx,
+    org_id: i64,
+    driver_id: i64,
+    status: DriverStatus,
+) -> sqlx::Result<()> {
     tx.execute(
         sqlx::query("UPDATE drivers SET status = $1, updated_at = $2, version = version + 1 WHERE org_id = $3 AND id = $4")
             .bind(status.as_str())

@@ -15,7 +15,13 @@ pub struct StoredResponse {
 }
 
 /// Claims a key for a new request. `false` if the key is already taken.
-pub async fn claim(db: &Db, org_id: i64, owner: &str, key: &str, request_hash: &str) -> sqlx::Result<bool> {
+pub async fn claim(
+    db: &Db,
+    org_id: i64,
+    owner: &str,
+    key: &str,
+    request_hash: &str,
+) -> sqlx::Result<bool> {
     let result = db
         .execute(
             sqlx::query(
@@ -32,7 +38,12 @@ pub async fn claim(db: &Db, org_id: i64, owner: &str, key: &str, request_hash: &
     Ok(result.rows_affected() == 1)
 }
 
-pub async fn find(db: &Db, org_id: i64, owner: &str, key: &str) -> sqlx::Result<Option<StoredResponse>> {
+pub async fn find(
+    db: &Db,
+    org_id: i64,
+    owner: &str,
+    key: &str,
+) -> sqlx::Result<Option<StoredResponse>> {
     db.fetch_optional(
         sqlx::query_as(
             "SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE org_id = $1 AND owner = $2 AND idem_key = $3",
@@ -44,7 +55,14 @@ pub async fn find(db: &Db, org_id: i64, owner: &str, key: &str) -> sqlx::Result<
     .await
 }
 
-pub async fn complete(db: &Db, org_id: i64, owner: &str, key: &str, status: u16, body: &str) -> sqlx::Result<()> {
+pub async fn complete(
+    db: &Db,
+    org_id: i64,
+    owner: &str,
+    key: &str,
+    status: u16,
+    body: &str,
+) -> sqlx::Result<()> {
     db.execute(
         sqlx::query(
             "UPDATE idempotency_keys SET status_code = $1, response_body = $2 WHERE org_id = $3 AND owner = $4 AND idem_key = $5",
@@ -62,10 +80,12 @@ pub async fn complete(db: &Db, org_id: i64, owner: &str, key: &str, status: u16,
 /// Forgets a key whose request failed on our side, so the client may retry.
 pub async fn release(db: &Db, org_id: i64, owner: &str, key: &str) -> sqlx::Result<()> {
     db.execute(
-        sqlx::query("DELETE FROM idempotency_keys WHERE org_id = $1 AND owner = $2 AND idem_key = $3")
-            .bind(org_id)
-            .bind(owner)
-            .bind(key),
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE org_id = $1 AND owner = $2 AND idem_key = $3",
+        )
+        .bind(org_id)
+        .bind(owner)
+        .bind(key),
     )
     .await
     .map(|_| ())
@@ -73,7 +93,11 @@ pub async fn release(db: &Db, org_id: i64, owner: &str, key: &str) -> sqlx::Resu
 
 /// Deletes keys older than `max_age_ms`.
 pub async fn prune(db: &Db, max_age_ms: i64) -> sqlx::Result<u64> {
-    let result =
-        db.execute(sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1").bind(now_ms() - max_age_ms)).await?;
+    let result = db
+        .execute(
+            sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+                .bind(now_ms() - max_age_ms),
+        )
+        .await?;
     Ok(result.rows_affected())
 }

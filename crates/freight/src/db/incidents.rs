@@ -54,7 +54,12 @@ fn push_scope(sql: &mut Sql, scope: &Scope) {
     }
 }
 
-pub async fn list(db: &Db, scope: &Scope, driver_id: Option<i64>, page: PageRequest) -> sqlx::Result<Vec<Incident>> {
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    driver_id: Option<i64>,
+    page: PageRequest,
+) -> sqlx::Result<Vec<Incident>> {
     let mut sql = Sql::new(SELECT);
     push_scope(&mut sql, scope);
     if let Some(id) = driver_id {
@@ -63,7 +68,8 @@ pub async fn list(db: &Db, scope: &Scope, driver_id: Option<i64>, page: PageRequ
     if let Some(before) = page.before_id {
         sql.push(" AND id < ").bind(before);
     }
-    sql.push(" ORDER BY id DESC LIMIT ").bind(page.fetch_limit());
+    sql.push(" ORDER BY id DESC LIMIT ")
+        .bind(page.fetch_limit());
     db.fetch_all(sql.query_as()).await
 }
 
@@ -77,7 +83,12 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Inciden
 pub async fn create(db: &Db, scope: &Scope, n: &NewIncident) -> ApiResult<Incident> {
     super::drivers::get(db, scope, n.driver_id)
         .await?
-        .ok_or_else(|| ApiError::field("driver_id", format!("no driver {} in this organization", n.driver_id)))?;
+        .ok_or_else(|| {
+            ApiError::field(
+                "driver_id",
+                format!("no driver {} in this organization", n.driver_id),
+            )
+        })?;
     let row: NewId = db
         .fetch_one_write(
             sqlx::query_as(
@@ -95,5 +106,7 @@ pub async fn create(db: &Db, scope: &Scope, n: &NewIncident) -> ApiResult<Incide
             .bind(now_ms()),
         )
         .await?;
-    get(db, scope, row.id).await?.ok_or(ApiError::NotFound("incident"))
+    get(db, scope, row.id)
+        .await?
+        .ok_or(ApiError::NotFound("incident"))
 }

@@ -25,10 +25,15 @@ pub async fn create(db: &Db, name: &str, slug: &str) -> sqlx::Result<i64> {
 }
 
 pub async fn find_by_slug(db: &Db, slug: &str) -> sqlx::Result<Option<Organization>> {
-    db.fetch_optional(sqlx::query_as("SELECT id, name, slug FROM organizations WHERE slug = $1").bind(slug)).await
+    db.fetch_optional(
+        sqlx::query_as("SELECT id, name, slug FROM organizations WHERE slug = $1").bind(slug),
+    )
+    .await
 }
 
 pub async fn count(db: &Db) -> sqlx::Result<i64> {
-    let row: super::Count = db.fetch_one(sqlx::query_as("SELECT COUNT(*) AS n FROM organizations")).await?;
+    let row: super::Count = db
+        .fetch_one(sqlx::query_as("SELECT COUNT(*) AS n FROM organizations"))
+        .await?;
     Ok(row.n)
 }

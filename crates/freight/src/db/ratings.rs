@@ -25,7 +25,8 @@ pub struct Rating {
     pub created_at: i64,
 }
 
-const SELECT: &str = "SELECT id, shipment_id, customer_id, driver_id, score, comment, created_at FROM ratings";
+const SELECT: &str =
+    "SELECT id, shipment_id, customer_id, driver_id, score, comment, created_at FROM ratings";
 
 pub async fn list(db: &Db, scope: &Scope, page: PageRequest) -> sqlx::Result<Vec<Rating>> {
     let mut sql = Sql::new(SELECT);
@@ -42,19 +43,34 @@ pub async fn list(db: &Db, scope: &Scope, page: PageRequest) -> sqlx::Result<Vec
     if let Some(before) = page.before_id {
         sql.push(" AND id < ").bind(before);
     }
-    sql.push(" ORDER BY id DESC LIMIT ").bind(page.fetch_limit());
+    sql.push(" ORDER BY id DESC LIMIT ")
+        .bind(page.fetch_limit());
     db.fetch_all(sql.query_as()).await
 }
 
 /// Rates a delivered shipment visible to `scope`.
-pub async fn create(db: &Db, scope: &Scope, shipment_id: i64, score: i64, comment: &str) -> ApiResult<Rating> {
+pub async fn create(
+    db: &Db,
+    scope: &Scope,
+    shipment_id: i64,
+    score: i64,
+    comment: &str,
+) -> ApiResult<Rating> {
     let shipment = super::shipments::get(db, scope, shipment_id)
         .await?
-        .ok_or_else(|| ApiError::field("shipment_id", format!("no shipment {shipment_id} visible to you")))?;
+        .ok_or_else(|| {
+            ApiError::field(
+                "shipment_id",
+                format!("no shipment {shipment_id} visible to you"),
+            )
+        })?;
     if shipment.status != ShipmentStatus::Delivered {
         return Err(ApiError::Conflict {
             code: "not_delivered",
-            detail: format!("only delivered shipments can be rated; this one is {}", shipment.status),
+            detail: format!(
+                "only delivered shipments can be rated; this one is {}",
+                shipment.status
+            ),
             field: Some("shipment_id"),
         });
     }

@@ -3,12 +3,14 @@
 //! Each write runs in one transaction that also records the shipment event, so a status
 //! never changes without its history, and a rejected write leaves nothing behind.
 
-use super::shipments::{push_scope, Shipment, ShipmentRow, SELECT_SHIPMENT};
+use super::shipments::{
+    push_scope, DriverSummary, Shipment, ShipmentMeta, ShipmentRow, VehicleSummary, SELECT_SHIPMENT,
+};
 use super::{is_unique_violation, Backend, Db, NewId, Sql, Tx};
 use crate::auth::Scope;
 use crate::domain::shipment::ShipmentFields;
 use crate::domain::time::now_ms;
-use crate::domain::{ShipmentStatus, VehicleStatus};
+use crate::domain::{DriverStatus, ShipmentStatus, VehicleStatus};
 use crate::http::error::{ApiError, ApiResult};
 
 /// Who is writing, recorded on the event.
@@ -33,33 +35,73 @@ pub async fn create(
     );
     sql.bind(scope.org_id).push(", ");
     push_field_values(&mut sql, fields, status);
-    sql.push(", ").bind(now).push(", ").bind(now).push(", 1) RETURNING id");
+    sql.push(", ")
+        .bind(now)
+        .push(", ")
+        .bind(now)
+        .push(", 1) RETURNING id");
     let inserted: Result<NewId, _> = tx.fetch_one(sql.query_as()).await;
     let id = match inserted {
         Ok(row) => row.id,
         Err(e) if is_unique_violation(&e) => {
             return Err(ApiError::Conflict {
                 code: "duplicate_reference",
-                detail: format!("reference `{}` is already used by another shipment", fields.reference),
+                detail: format!(
+                    "reference `{}` is already used by another shipment",
+                    fields.reference
+                ),
                 field: Some("reference"),
             })
         }
         Err(e) => return Err(e.into()),
     };
-    record_event(&mut tx, scope.org_id, id, None, status, actor.0, "created", now).await?;
-    let shipment = fetch_in_tx(&mut tx, scope, id).await?.ok_or(ApiError::NotFound("shipment"))?;
+    record_event(
+        &mut tx,
+        scope.org_id,
+        id,
+        None,
+        status,
+        actor.0,
+        "created",
+        now,
+    )
+    .await?;
+    let meta = ShipmentMeta { id, status, created_at: now, updated_at: now, version: 1 };
+    let shipment = Shipment::assemble(meta, fields.clone(), None, None);
     tx.commit().await?;
     Ok(shipment)
 }
 
 fn push_field_values(sql: &mut Sql, f: &ShipmentFields, status: ShipmentStatus) {
-    sql.bind(f.reference.as_str()).push(", ").bind(f.customer_id).push(", ").bind(status.as_str());
-    sql.push(", ").bind(f.priority.as_str()).push(", ").bind(f.weight_kg).push(", ").bind(f.volume_m3);
-    sql.push(", ").bind(f.pallets).push(", ").bind(f.declared_value_cents).push(", ").bind(f.currency.as_str());
+    sql.bind(f.reference.as_str())
+        .push(", ")
+        .bind(f.customer_id)
+        .push(", ")
+        .bind(status.as_str());
+    sql.push(", ")
+        .bind(f.priority.as_str())
+        .push(", ")
+        .bind(f.weight_kg)
+        .push(", ")
+        .bind(f.volume_m3);
+    sql.push(", ")
+        .bind(f.pallets)
+        .push(", ")
+        .bind(f.declared_value_cents)
+        .push(", ")
+        .bind(f.currency.as_str());
     sql.push(", ").bind(f.notes.as_str());
     for stop in [&f.pickup, &f.delivery] {
-        sql.push(", ").bind(stop.address.as_str()).push(", ").bind(stop.lat).push(", ").bind(stop.lon);
-        sql.push(", ").bind(stop.window_start).push(", ").bind(stop.window_end);
+        sql.push(", ")
+            .bind(stop.address.as_str())
+            .push(", ")
+            .bind(stop.lat)
+            .push(", ")
+            .bind(stop.lon);
+        sql.push(", ")
+            .bind(stop.window_start)
+            .push(", ")
+            .bind(stop.window_end);
         sql.push(", ").bind(stop.service_minutes);
     }
 }
@@ -73,9 +115,13 @@ pub async fn update(
     edit: impl FnOnce(&mut ShipmentFields) -> Result<(), ApiError>,
 ) -> ApiResult<Shipment> {
     let mut tx = db.begin().await?;
-    let current = lock_row(&mut tx, scope, id).await?.ok_or(ApiError::NotFound("shipment"))?;
+    let current = lock_row(&mut tx, scope, id)
+        .await?
+        .ok_or(ApiError::NotFound("shipment"))?;
     if current.version != expected_version {
-        return Err(ApiError::PreconditionFailed { current_version: current.version });
+        return Err(ApiError::PreconditionFailed {
+            current_version: current.version,
+        });
     }
     if current.status.is_terminal() {
         return Err(ApiError::Conflict {
@@ -92,34 +138,61 @@ pub async fn update(
     }
     let mut sql = Sql::new("UPDATE shipments SET ");
     let f = &fields;
-    sql.push("reference = ").bind(f.reference.as_str()).push(", customer_id = ").bind(f.customer_id);
-    sql.push(", priority = ").bind(f.priority.as_str()).push(", weight_kg = ").bind(f.weight_kg);
-    sql.push(", volume_m3 = ").bind(f.volume_m3).push(", pallets = ").bind(f.pallets);
-    sql.push(", declared_value_cents = ").bind(f.declared_value_cents).push(", currency = ").bind(f.currency.as_str());
+    sql.push("reference = ")
+        .bind(f.reference.as_str())
+        .push(", customer_id = ")
+        .bind(f.customer_id);
+    sql.push(", priority = ")
+        .bind(f.priority.as_str())
+        .push(", weight_kg = ")
+        .bind(f.weight_kg);
+    sql.push(", volume_m3 = ")
+        .bind(f.volume_m3)
+        .push(", pallets = ")
+        .bind(f.pallets);
+    sql.push(", declared_value_cents = ")
+        .bind(f.declared_value_cents)
+        .push(", currency = ")
+        .bind(f.currency.as_str());
     sql.push(", notes = ").bind(f.notes.as_str());
     for (prefix, stop) in [("pickup", &f.pickup), ("delivery", &f.delivery)] {
-        sql.push(&format!(", {prefix}_address = ")).bind(stop.address.as_str());
+        sql.push(&format!(", {prefix}_address = "))
+            .bind(stop.address.as_str());
         sql.push(&format!(", {prefix}_lat = ")).bind(stop.lat);
         sql.push(&format!(", {prefix}_lon = ")).bind(stop.lon);
-        sql.push(&format!(", {prefix}_window_start = ")).bind(stop.window_start);
-        sql.push(&format!(", {prefix}_window_end = ")).bind(stop.window_end);
-        sql.push(&format!(", {prefix}_service_minutes = ")).bind(stop.service_minutes);
+        sql.push(&format!(", {prefix}_window_start = "))
+            .bind(stop.window_start);
+        sql.push(&format!(", {prefix}_window_end = "))
+            .bind(stop.window_end);
+        sql.push(&format!(", {prefix}_service_minutes = "))
+            .bind(stop.service_minutes);
     }
-    sql.push(", updated_at = ").bind(now_ms()).push(", version = version + 1");
-    sql.push(" WHERE org_id = ").bind(scope.org_id).push(" AND id = ").bind(id);
+    let now = now_ms();
+    sql.push(", updated_at = ")
+        .bind(now)
+        .push(", version = version + 1");
+    sql.push(" WHERE org_id = ")
+        .bind(scope.org_id)
+        .push(" AND id = ")
+        .bind(id);
     sql.push(" AND version = ").bind(expected_version);
     match tx.execute(sql.query()).await {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => {
             return Err(ApiError::Conflict {
                 code: "duplicate_reference",
-                detail: format!("reference `{}` is already used by another shipment", f.reference),
+                detail: format!(
+                    "reference `{}` is already used by another shipment",
+                    f.reference
+                ),
                 field: Some("reference"),
             })
         }
         Err(e) => return Err(e.into()),
     }
-    let shipment = fetch_in_tx(&mut tx, scope, id).await?.ok_or(ApiError::NotFound("shipment"))?;
+    let (driver, vehicle) = current.summaries();
+    let meta = ShipmentMeta { updated_at: now, version: current.version + 1, ..current.meta() };
+    let shipment = Shipment::assemble(meta, fields, driver, vehicle);
     tx.commit().await?;
     Ok(shipment)
 }
@@ -135,10 +208,16 @@ pub async fn transition(
     permit: impl FnOnce(ShipmentStatus) -> Result<(), ApiError>,
 ) -> ApiResult<Shipment> {
     let mut tx = db.begin().await?;
-    let current = lock_row(&mut tx, scope, id).await?.ok_or(ApiError::NotFound("shipment"))?;
+    let current = lock_row(&mut tx, scope, id)
+        .await?
+        .ok_or(ApiError::NotFound("shipment"))?;
     let from = current.status;
     if !from.can_become(to) {
-        return Err(ApiError::InvalidTransition { current: from, requested: to, allowed: from.allowed_next() });
+        return Err(ApiError::InvalidTransition {
+            current: from,
+            requested: to,
+            allowed: from.allowed_next(),
+        });
     }
     if to == ShipmentStatus::Assigned && current.driver_id.is_none() {
         return Err(ApiError::Conflict {
@@ -152,14 +231,32 @@ pub async fn transition(
     // Unassigning (assigned → booked) releases the driver and vehicle.
     let release = from == ShipmentStatus::Assigned && to == ShipmentStatus::Booked;
     let mut sql = Sql::new("UPDATE shipments SET status = ");
-    sql.bind(to.as_str()).push(", updated_at = ").bind(now).push(", version = version + 1");
+    sql.bind(to.as_str())
+        .push(", updated_at = ")
+        .bind(now)
+        .push(", version = version + 1");
     if release {
         sql.push(", driver_id = NULL, vehicle_id = NULL");
     }
-    sql.push(" WHERE org_id = ").bind(scope.org_id).push(" AND id = ").bind(id);
+    sql.push(" WHERE org_id = ")
+        .bind(scope.org_id)
+        .push(" AND id = ")
+        .bind(id);
     tx.execute(sql.query()).await?;
-    record_event(&mut tx, scope.org_id, id, Some(from), to, actor.0, note, now).await?;
-    let shipment = fetch_in_tx(&mut tx, scope, id).await?.ok_or(ApiError::NotFound("shipment"))?;
+    record_event(
+        &mut tx,
+        scope.org_id,
+        id,
+        Some(from),
+        to,
+        actor.0,
+        note,
+        now,
+    )
+    .await?;
+    let (driver, vehicle) = if release { (None, None) } else { current.summaries() };
+    let meta = ShipmentMeta { status: to, updated_at: now, version: current.version + 1, ..current.meta() };
+    let shipment = Shipment::assemble(meta, current.fields(), driver, vehicle);
     tx.commit().await?;
     Ok(shipment)
 }
@@ -174,9 +271,14 @@ pub async fn assign(
     actor: Actor<'_>,
 ) -> ApiResult<Shipment> {
     let mut tx = db.begin().await?;
-    let current = lock_row(&mut tx, scope, id).await?.ok_or(ApiError::NotFound("shipment"))?;
+    let current = lock_row(&mut tx, scope, id)
+        .await?
+        .ok_or(ApiError::NotFound("shipment"))?;
     let from = current.status;
-    let assignable = matches!(from, ShipmentStatus::Booked | ShipmentStatus::Assigned | ShipmentStatus::Exception);
+    let assignable = matches!(
+        from,
+        ShipmentStatus::Booked | ShipmentStatus::Assigned | ShipmentStatus::Exception
+    );
     if !assignable {
         return Err(ApiError::InvalidTransition {
             current: from,
@@ -184,17 +286,37 @@ pub async fn assign(
             allowed: from.allowed_next(),
         });
     }
-    let driver: Option<NewId> = tx
-        .fetch_optional(sqlx::query_as("SELECT id FROM drivers WHERE org_id = $1 AND id = $2").bind(scope.org_id).bind(driver_id))
-        .await?;
-    if driver.is_none() {
-        return Err(ApiError::field("driver_id", format!("no driver {driver_id} in this organization")));
+    #[derive(sqlx::FromRow)]
+    struct DriverRow {
+        id: i64,
+        name: String,
+        #[sqlx(try_from = "String")]
+        status: DriverStatus,
     }
+    let driver: DriverRow = tx
+        .fetch_optional(
+            sqlx::query_as("SELECT id, name, status FROM drivers WHERE org_id = $1 AND id = $2")
+                .bind(scope.org_id)
+                .bind(driver_id),
+        )
+        .await?
+        .ok_or_else(|| {
+            ApiError::field("driver_id", format!("no driver {driver_id} in this organization"))
+        })?;
+    let driver = DriverSummary { id: driver.id, name: driver.name, status: driver.status };
     let vehicle = super::vehicles::get_in_tx(&mut tx, scope.org_id, vehicle_id)
         .await?
-        .ok_or_else(|| ApiError::field("vehicle_id", format!("no vehicle {vehicle_id} in this organization")))?;
+        .ok_or_else(|| {
+            ApiError::field(
+                "vehicle_id",
+                format!("no vehicle {vehicle_id} in this organization"),
+            )
+        })?;
     if vehicle.status != VehicleStatus::Active {
-        return Err(ApiError::field("vehicle_id", format!("vehicle {} is {}", vehicle.plate, vehicle.status)));
+        return Err(ApiError::field(
+            "vehicle_id",
+            format!("vehicle {} is {}", vehicle.plate, vehicle.status),
+        ));
     }
     let fields = current.fields();
     let over = [
@@ -203,16 +325,46 @@ pub async fn assign(
         (fields.pallets > vehicle.capacity.pallets, "pallets"),
     ];
     if let Some((_, what)) = over.iter().find(|(exceeded, _)| *exceeded) {
-        return Err(ApiError::field("vehicle_id", format!("the load exceeds vehicle {}'s {what} capacity", vehicle.plate)));
+        return Err(ApiError::field(
+            "vehicle_id",
+            format!(
+                "the load exceeds vehicle {}'s {what} capacity",
+                vehicle.plate
+            ),
+        ));
     }
     let now = now_ms();
     let mut sql = Sql::new("UPDATE shipments SET status = 'assigned', driver_id = ");
-    sql.bind(driver_id).push(", vehicle_id = ").bind(vehicle_id).push(", updated_at = ").bind(now);
-    sql.push(", version = version + 1 WHERE org_id = ").bind(scope.org_id).push(" AND id = ").bind(id);
+    sql.bind(driver_id)
+        .push(", vehicle_id = ")
+        .bind(vehicle_id)
+        .push(", updated_at = ")
+        .bind(now);
+    sql.push(", version = version + 1 WHERE org_id = ")
+        .bind(scope.org_id)
+        .push(" AND id = ")
+        .bind(id);
     tx.execute(sql.query()).await?;
     let note = format!("assigned to driver {driver_id} with vehicle {vehicle_id}");
-    record_event(&mut tx, scope.org_id, id, Some(from), ShipmentStatus::Assigned, actor.0, &note, now).await?;
-    let shipment = fetch_in_tx(&mut tx, scope, id).await?.ok_or(ApiError::NotFound("shipment"))?;
+    record_event(
+        &mut tx,
+        scope.org_id,
+        id,
+        Some(from),
+        ShipmentStatus::Assigned,
+        actor.0,
+        &note,
+        now,
+    )
+    .await?;
+    let vehicle = VehicleSummary { id: vehicle.id, plate: vehicle.plate, vehicle_type: vehicle.vehicle_type };
+    let meta = ShipmentMeta {
+        status: ShipmentStatus::Assigned,
+        updated_at: now,
+        version: current.version + 1,
+        ..current.meta()
+    };
+    let shipment = Shipment::assemble(meta, fields, Some(driver), Some(vehicle));
     tx.commit().await?;
     Ok(shipment)
 }
@@ -248,9 +400,18 @@ pub(crate) async fn record_event(
 
 async fn ensure_customer(tx: &mut Tx, org_id: i64, customer_id: i64) -> ApiResult<()> {
     let found: Option<NewId> = tx
-        .fetch_optional(sqlx::query_as("SELECT id FROM customers WHERE org_id = $1 AND id = $2").bind(org_id).bind(customer_id))
+        .fetch_optional(
+            sqlx::query_as("SELECT id FROM customers WHERE org_id = $1 AND id = $2")
+                .bind(org_id)
+                .bind(customer_id),
+        )
         .await?;
-    found.map(|_| ()).ok_or_else(|| ApiError::field("customer_id", format!("no customer {customer_id} in this organization")))
+    found.map(|_| ()).ok_or_else(|| {
+        ApiError::field(
+            "customer_id",
+            format!("no customer {customer_id} in this organization"),
+        )
+    })
 }
 
 /// Reads the row to change, locking it on PostgreSQL (SQLite has a single writer already).
@@ -262,12 +423,4 @@ async fn lock_row(tx: &mut Tx, scope: &Scope, id: i64) -> sqlx::Result<Option<Sh
         sql.push(" FOR UPDATE OF s");
     }
     tx.fetch_optional(sql.query_as()).await
-}
-
-async fn fetch_in_tx(tx: &mut Tx, scope: &Scope, id: i64) -> sqlx::Result<Option<Shipment>> {
-    let mut sql = Sql::new(SELECT_SHIPMENT);
-    push_scope(&mut sql, scope);
-    sql.push(" AND s.id = ").bind(id);
-    let row: Option<ShipmentRow> = tx.fetch_optional(sql.query_as()).await?;
-    Ok(row.map(Shipment::from))
 }

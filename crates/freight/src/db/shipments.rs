@@ -60,7 +60,10 @@ impl StopView {
             address: s.address,
             lat: s.lat,
             lon: s.lon,
-            window: Window { start: to_datetime(s.window_start), end: to_datetime(s.window_end) },
+            window: Window {
+                start: to_datetime(s.window_start),
+                end: to_datetime(s.window_end),
+            },
             service_minutes: s.service_minutes,
         }
     }
@@ -187,40 +190,82 @@ impl ShipmentRow {
     }
 }
 
-impl From<ShipmentRow> for Shipment {
-    fn from(row: ShipmentRow) -> Self {
-        let fields = row.fields();
-        let driver = match (row.driver_id, row.driver_name, row.driver_status) {
-            (Some(id), Some(name), Some(status)) => {
-                Some(DriverSummary { id, name, status: status.parse().unwrap_or(DriverStatus::OffDuty) })
-            }
-            _ => None,
-        };
-        let vehicle = match (row.vehicle_id, row.vehicle_plate, row.vehicle_type) {
-            (Some(id), Some(plate), Some(kind)) => {
-                Some(VehicleSummary { id, plate, vehicle_type: kind.parse().unwrap_or(VehicleType::BoxTruck) })
-            }
-            _ => None,
-        };
+/// The parts of a shipment that are not writable fields.
+pub(crate) struct ShipmentMeta {
+    pub id: i64,
+    pub status: ShipmentStatus,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+impl Shipment {
+    /// Builds the read model from its parts, so writes can answer without reading back.
+    pub(crate) fn assemble(
+        meta: ShipmentMeta,
+        fields: ShipmentFields,
+        driver: Option<DriverSummary>,
+        vehicle: Option<VehicleSummary>,
+    ) -> Shipment {
         Shipment {
-            id: row.id,
+            id: meta.id,
             reference: fields.reference,
-            customer_id: row.customer_id,
-            status: row.status,
-            priority: row.priority,
-            weight_kg: row.weight_kg,
-            volume_m3: row.volume_m3,
-            pallets: row.pallets,
-            declared_value: Money { amount_cents: row.declared_value_cents, currency: fields.currency },
+            customer_id: fields.customer_id,
+            status: meta.status,
+            priority: fields.priority,
+            weight_kg: fields.weight_kg,
+            volume_m3: fields.volume_m3,
+            pallets: fields.pallets,
+            declared_value: Money { amount_cents: fields.declared_value_cents, currency: fields.currency },
             notes: fields.notes,
             pickup: StopView::from_stop(fields.pickup),
             delivery: StopView::from_stop(fields.delivery),
             driver,
             vehicle,
-            created_at: to_datetime(row.created_at),
-            updated_at: to_datetime(row.updated_at),
-            version: row.version,
+            created_at: to_datetime(meta.created_at),
+            updated_at: to_datetime(meta.updated_at),
+            version: meta.version,
         }
+    }
+}
+
+impl ShipmentRow {
+    /// The embedded driver and vehicle, when assigned.
+    pub(crate) fn summaries(&self) -> (Option<DriverSummary>, Option<VehicleSummary>) {
+        let driver = match (self.driver_id, &self.driver_name, &self.driver_status) {
+            (Some(id), Some(name), Some(status)) => Some(DriverSummary {
+                id,
+                name: name.clone(),
+                status: status.parse().unwrap_or(DriverStatus::OffDuty),
+            }),
+            _ => None,
+        };
+        let vehicle = match (self.vehicle_id, &self.vehicle_plate, &self.vehicle_type) {
+            (Some(id), Some(plate), Some(kind)) => Some(VehicleSummary {
+                id,
+                plate: plate.clone(),
+                vehicle_type: kind.parse().unwrap_or(VehicleType::BoxTruck),
+            }),
+            _ => None,
+        };
+        (driver, vehicle)
+    }
+
+    pub(crate) fn meta(&self) -> ShipmentMeta {
+        ShipmentMeta {
+            id: self.id,
+            status: self.status,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        }
+    }
+}
+
+impl From<ShipmentRow> for Shipment {
+    fn from(row: ShipmentRow) -> Self {
+        let (driver, vehicle) = row.summaries();
+        Shipment::assemble(row.meta(), row.fields(), driver, vehicle)
     }
 }
 
@@ -252,7 +297,12 @@ pub(crate) fn push_scope(sql: &mut Sql, scope: &Scope) {
 }
 
 /// A page of shipments visible to `scope`, newest first.
-pub async fn list(db: &Db, scope: &Scope, filter: &ShipmentFilter, page: PageRequest) -> sqlx::Result<Vec<Shipment>> {
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    filter: &ShipmentFilter,
+    page: PageRequest,
+) -> sqlx::Result<Vec<Shipment>> {
     let mut sql = Sql::new(SELECT_SHIPMENT);
     push_scope(&mut sql, scope);
     if !filter.statuses.is_empty() {
@@ -281,7 +331,8 @@ pub async fn list(db: &Db, scope: &Scope, filter: &ShipmentFilter, page: PageReq
     if let Some(before) = page.before_id {
         sql.push(" AND s.id < ").bind(before);
     }
-    sql.push(" ORDER BY s.id DESC LIMIT ").bind(page.fetch_limit());
+    sql.push(" ORDER BY s.id DESC LIMIT ")
+        .bind(page.fetch_limit());
     let rows: Vec<ShipmentRow> = db.fetch_all(sql.query_as()).await?;
     Ok(rows.into_iter().map(Shipment::from).collect())
 }
@@ -302,12 +353,24 @@ fn push_text_search(sql: &mut Sql, backend: Backend, q: &str) {
     }
     match backend {
         Backend::Sqlite => {
-            let expr = terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" AND ");
-            sql.push(" AND s.id IN (SELECT rowid FROM shipments_fts WHERE shipments_fts MATCH ").bind(expr).push(")");
+            let expr = terms
+                .iter()
+                .map(|t| format!("\"{t}\"*"))
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            sql.push(" AND s.id IN (SELECT rowid FROM shipments_fts WHERE shipments_fts MATCH ")
+                .bind(expr)
+                .push(")");
         }
         Backend::Postgres => {
-            let expr = terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & ");
-            sql.push(" AND s.search @@ to_tsquery('simple', ").bind(expr).push(")");
+            let expr = terms
+                .iter()
+                .map(|t| format!("{t}:*"))
+                .collect::<Vec<_>>()
+                .join(" & ");
+            sql.push(" AND s.search @@ to_tsquery('simple', ")
+                .bind(expr)
+                .push(")");
         }
     }
 }
@@ -379,7 +442,10 @@ mod tests {
 
     #[test]
     fn search_terms_strip_query_syntax() {
-        assert_eq!(search_terms("IF-2026 \"fragile*\" OR"), ["if", "2026", "fragile", "or"]);
+        assert_eq!(
+            search_terms("IF-2026 \"fragile*\" OR"),
+            ["if", "2026", "fragile", "or"]
+        );
         assert!(search_terms("  --  ").is_empty());
     }
 }

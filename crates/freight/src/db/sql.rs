@@ -45,7 +45,10 @@ pub struct Sql {
 
 impl Sql {
     pub fn new(text: impl Into<String>) -> Self {
-        Self { text: text.into(), params: Vec::new() }
+        Self {
+            text: text.into(),
+            params: Vec::new(),
+        }
     }
 
     /// Appends raw SQL (never user input).
@@ -119,8 +122,13 @@ mod tests {
     #[test]
     fn numbers_placeholders_in_order() {
         let mut sql = Sql::new("SELECT id FROM shipments WHERE org_id = ");
-        sql.bind(7i64).push(" AND status IN ").bind_list(&["booked", "assigned"]);
-        assert_eq!(sql.text(), "SELECT id FROM shipments WHERE org_id = $1 AND status IN ($2, $3)");
+        sql.bind(7i64)
+            .push(" AND status IN ")
+            .bind_list(&["booked", "assigned"]);
+        assert_eq!(
+            sql.text(),
+            "SELECT id FROM shipments WHERE org_id = $1 AND status IN ($2, $3)"
+        );
     }
 
     #[test]

@@ -98,7 +98,10 @@ pub async fn get(db: &Db, org_id: i64, id: i64) -> sqlx::Result<Option<User>> {
 /// Creates a user after checking that their customer or driver belongs to the organization.
 pub async fn create(db: &Db, u: &NewUser<'_>) -> ApiResult<User> {
     let mut tx = db.begin().await?;
-    for (field, table, id) in [("customer_id", "customers", u.customer_id), ("driver_id", "drivers", u.driver_id)] {
+    for (field, table, id) in [
+        ("customer_id", "customers", u.customer_id),
+        ("driver_id", "drivers", u.driver_id),
+    ] {
         if let Some(id) = id {
             let found: Option<NewId> = tx
                 .fetch_optional(
@@ -111,7 +114,10 @@ pub async fn create(db: &Db, u: &NewUser<'_>) -> ApiResult<User> {
                 )
                 .await?;
             if found.is_none() {
-                return Err(ApiError::field(field, format!("no {} {id} in this organization", &table[..table.len() - 1])));
+                return Err(ApiError::field(
+                    field,
+                    format!("no {} {id} in this organization", &table[..table.len() - 1]),
+                ));
             }
         }
     }
@@ -135,10 +141,16 @@ pub async fn create(db: &Db, u: &NewUser<'_>) -> ApiResult<User> {
     let id = match inserted {
         Ok(row) => row.id,
         Err(e) if is_unique_violation(&e) => {
-            return Err(ApiError::Conflict { code: "duplicate_email", detail: format!("{email} is already registered"), field: Some("email") })
+            return Err(ApiError::Conflict {
+                code: "duplicate_email",
+                detail: format!("{email} is already registered"),
+                field: Some("email"),
+            })
         }
         Err(e) => return Err(e.into()),
     };
     tx.commit().await?;
-    get(db, u.org_id, id).await?.ok_or(ApiError::NotFound("user"))
+    get(db, u.org_id, id)
+        .await?
+        .ok_or(ApiError::NotFound("user"))
 }

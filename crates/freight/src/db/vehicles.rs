@@ -34,9 +34,18 @@ impl VehicleFields {
         let mut errors = FieldErrors::new();
         errors.text("name", &self.name, 1, 100);
         errors.text("plate", &self.plate, 2, 16);
-        errors.quantity("capacity.weight_kg", self.capacity.weight_kg, 45_000.0, "kg");
+        errors.quantity(
+            "capacity.weight_kg",
+            self.capacity.weight_kg,
+            45_000.0,
+            "kg",
+        );
         errors.quantity("capacity.volume_m3", self.capacity.volume_m3, 150.0, "m3");
-        errors.check((0..=60).contains(&self.capacity.pallets), "capacity.pallets", "must be between 0 and 60");
+        errors.check(
+            (0..=60).contains(&self.capacity.pallets),
+            "capacity.pallets",
+            "must be between 0 and 60",
+        );
         errors.into_result()
     }
 }
@@ -75,7 +84,11 @@ impl From<VehicleRow> for Vehicle {
             name: r.name,
             plate: r.plate,
             vehicle_type: r.vehicle_type,
-            capacity: Capacity { weight_kg: r.capacity_weight_kg, volume_m3: r.capacity_volume_m3, pallets: r.capacity_pallets },
+            capacity: Capacity {
+                weight_kg: r.capacity_weight_kg,
+                volume_m3: r.capacity_volume_m3,
+                pallets: r.capacity_pallets,
+            },
             status: r.status,
             version: r.version,
         }
@@ -98,7 +111,8 @@ pub async fn list(db: &Db, scope: &Scope, page: PageRequest) -> sqlx::Result<Vec
     if let Some(before) = page.before_id {
         sql.push(" AND id < ").bind(before);
     }
-    sql.push(" ORDER BY id DESC LIMIT ").bind(page.fetch_limit());
+    sql.push(" ORDER BY id DESC LIMIT ")
+        .bind(page.fetch_limit());
     let rows: Vec<VehicleRow> = db.fetch_all(sql.query_as()).await?;
     Ok(rows.into_iter().map(Vehicle::from).collect())
 }
@@ -114,7 +128,10 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Vehicle
 /// Reads a vehicle inside a write transaction (used when assigning loads).
 pub async fn get_in_tx(tx: &mut Tx, org_id: i64, id: i64) -> sqlx::Result<Option<Vehicle>> {
     let mut sql = Sql::new(SELECT);
-    sql.push(" WHERE org_id = ").bind(org_id).push(" AND id = ").bind(id);
+    sql.push(" WHERE org_id = ")
+        .bind(org_id)
+        .push(" AND id = ")
+        .bind(id);
     let row: Option<VehicleRow> = tx.fetch_optional(sql.query_as()).await?;
     Ok(row.map(Vehicle::from))
 }
@@ -151,10 +168,18 @@ pub async fn create(db: &Db, scope: &Scope, f: &VehicleFields) -> ApiResult<Vehi
         Err(e) if is_unique_violation(&e) => return Err(duplicate_plate(&f.plate)),
         Err(e) => return Err(e.into()),
     };
-    get(db, scope, id).await?.ok_or(ApiError::NotFound("vehicle"))
+    get(db, scope, id)
+        .await?
+        .ok_or(ApiError::NotFound("vehicle"))
 }
 
-pub async fn update(db: &Db, scope: &Scope, id: i64, version: i64, f: &VehicleFields) -> ApiResult<Vehicle> {
+pub async fn update(
+    db: &Db,
+    scope: &Scope,
+    id: i64,
+    version: i64,
+    f: &VehicleFields,
+) -> ApiResult<Vehicle> {
     let result = db
         .execute(
             sqlx::query(
@@ -180,9 +205,13 @@ pub async fn update(db: &Db, scope: &Scope, id: i64, version: i64, f: &VehicleFi
         Err(e) if is_unique_violation(&e) => return Err(duplicate_plate(&f.plate)),
         Err(e) => return Err(e.into()),
     };
-    let current = get(db, scope, id).await?.ok_or(ApiError::NotFound("vehicle"))?;
+    let current = get(db, scope, id)
+        .await?
+        .ok_or(ApiError::NotFound("vehicle"))?;
     if result.rows_affected() == 0 {
-        return Err(ApiError::PreconditionFailed { current_version: current.version });
+        return Err(ApiError::PreconditionFailed {
+            current_version: current.version,
+        });
     }
     Ok(current)
 }

@@ -68,7 +68,12 @@ mod tests {
     fn the_happy_path_is_allowed_step_by_step() {
         let path = [Draft, Booked, Assigned, PickedUp, InTransit, Delivered];
         for pair in path.windows(2) {
-            assert!(pair[0].can_become(pair[1]), "{:?} -> {:?}", pair[0], pair[1]);
+            assert!(
+                pair[0].can_become(pair[1]),
+                "{:?} -> {:?}",
+                pair[0],
+                pair[1]
+            );
         }
     }
 

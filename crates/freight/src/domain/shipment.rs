@@ -52,8 +52,15 @@ impl ShipmentFields {
         let mut errors = FieldErrors::new();
         let reference_ok = !self.reference.is_empty()
             && self.reference.len() <= 64
-            && self.reference.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        errors.check(reference_ok, "reference", "1–64 characters of letters, digits, '-' or '_'");
+            && self
+                .reference
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        errors.check(
+            reference_ok,
+            "reference",
+            "1–64 characters of letters, digits, '-' or '_'",
+        );
         errors.quantity("weight_kg", self.weight_kg, MAX_WEIGHT_KG, "kg");
         errors.quantity("volume_m3", self.volume_m3, MAX_VOLUME_M3, "m3");
         errors.check(
@@ -71,7 +78,11 @@ impl ShipmentFields {
             "declared_value.currency",
             "must be an ISO 4217 code such as USD",
         );
-        errors.check(self.notes.chars().count() <= 2000, "notes", "must be at most 2000 characters");
+        errors.check(
+            self.notes.chars().count() <= 2000,
+            "notes",
+            "must be at most 2000 characters",
+        );
         check_stop(&mut errors, "pickup", &self.pickup);
         check_stop(&mut errors, "delivery", &self.delivery);
         errors.check(

@@ -28,7 +28,9 @@ pub mod rfc3339_ms {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&super::to_datetime(*ms).to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        s.serialize_str(
+            &super::to_datetime(*ms).to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        )
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {

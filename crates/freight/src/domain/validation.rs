@@ -21,7 +21,10 @@ impl FieldErrors {
 
     /// Records that `field` is invalid.
     pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), message: message.into() });
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
     }
 
     /// Records an error unless `ok` holds.
@@ -36,7 +39,10 @@ impl FieldErrors {
         if !value.is_finite() || value < 0.0 {
             self.add(field, format!("must be a non-negative number of {unit}"));
         } else if value > max {
-            self.add(field, format!("{value} {unit} exceeds the maximum of {max} {unit}"));
+            self.add(
+                field,
+                format!("{value} {unit} exceeds the maximum of {max} {unit}"),
+            );
         }
     }
 
@@ -44,7 +50,14 @@ impl FieldErrors {
     pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) {
         let n = value.trim().chars().count();
         if n < min {
-            self.add(field, if min == 1 { "must not be empty".to_string() } else { format!("must be at least {min} characters") });
+            self.add(
+                field,
+                if min == 1 {
+                    "must not be empty".to_string()
+                } else {
+                    format!("must be at least {min} characters")
+                },
+            );
         } else if value.chars().count() > max {
             self.add(field, format!("must be at most {max} characters"));
         }

@@ -25,7 +25,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// List the organization's users.
 #[utoipa::path(get, path = "/users", tag = "users", responses((status = 200, body = Vec<User>)))]
-async fn list_users(State(state): State<AppState>, auth: Auth<UsersManage>) -> ApiResult<Json<Vec<User>>> {
+async fn list_users(
+    State(state): State<AppState>,
+    auth: Auth<UsersManage>,
+) -> ApiResult<Json<Vec<User>>> {
     Ok(Json(users::list(&state.db, auth.principal.org_id).await?))
 }
 
@@ -48,15 +51,27 @@ impl CreateUser {
     /// Checks the fields every user needs, and the link their role requires.
     pub fn check(&self) -> Result<(), Vec<crate::domain::FieldError>> {
         let mut errors = FieldErrors::new();
-        errors.check(self.email.contains('@') && self.email.len() <= 254, "email", "must be an email address");
+        errors.check(
+            self.email.contains('@') && self.email.len() <= 254,
+            "email",
+            "must be an email address",
+        );
         errors.text("name", &self.name, 1, 200);
-        errors.check(self.password.chars().count() >= 10, "password", "must be at least 10 characters");
+        errors.check(
+            self.password.chars().count() >= 10,
+            "password",
+            "must be at least 10 characters",
+        );
         errors.check(
             self.role != Role::Customer || self.customer_id.is_some(),
             "customer_id",
             "required for the customer role",
         );
-        errors.check(self.role != Role::Driver || self.driver_id.is_some(), "driver_id", "required for the driver role");
+        errors.check(
+            self.role != Role::Driver || self.driver_id.is_some(),
+            "driver_id",
+            "required for the driver role",
+        );
         errors.into_result()
     }
 }
@@ -89,8 +104,13 @@ async fn create_user(
 
 /// List API keys (without their secrets).
 #[utoipa::path(get, path = "/api-keys", tag = "api-keys", responses((status = 200, body = Vec<ApiKey>)))]
-async fn list_api_keys(State(state): State<AppState>, auth: Auth<ApiKeysManage>) -> ApiResult<Json<Vec<ApiKey>>> {
-    Ok(Json(api_keys::list(&state.db, auth.principal.org_id).await?))
+async fn list_api_keys(
+    State(state): State<AppState>,
+    auth: Auth<ApiKeysManage>,
+) -> ApiResult<Json<Vec<ApiKey>>> {
+    Ok(Json(
+        api_keys::list(&state.db, auth.principal.org_id).await?,
+    ))
 }
 
 /// A new API key.
@@ -121,8 +141,16 @@ async fn create_api_key(
 ) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
     let mut errors = FieldErrors::new();
     errors.text("name", &body.name, 1, 100);
-    errors.check(body.role != Role::Customer, "role", "customer access uses user accounts");
-    errors.check(body.role != Role::Driver || body.driver_id.is_some(), "driver_id", "required for the driver role");
+    errors.check(
+        body.role != Role::Customer,
+        "role",
+        "customer access uses user accounts",
+    );
+    errors.check(
+        body.role != Role::Driver || body.driver_id.is_some(),
+        "driver_id",
+        "required for the driver role",
+    );
     errors.into_result().map_err(ApiError::Validation)?;
     let generated = api_key::generate();
     let key = api_keys::create(
@@ -136,13 +164,23 @@ async fn create_api_key(
         &generated.hash,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(CreatedApiKey { key, secret: generated.secret })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedApiKey {
+            key,
+            secret: generated.secret,
+        }),
+    ))
 }
 
 /// Revoke an API key; it stops working immediately.
 #[utoipa::path(delete, path = "/api-keys/{id}", tag = "api-keys", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-async fn revoke_api_key(State(state): State<AppState>, auth: Auth<ApiKeysManage>, Id(id): Id) -> ApiResult<StatusCode> {
+async fn revoke_api_key(
+    State(state): State<AppState>,
+    auth: Auth<ApiKeysManage>,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
     if api_keys::revoke(&state.db, auth.principal.org_id, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -18,7 +18,9 @@ use crate::db::customers::{self, Customer, CustomerFields};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_customers, create_customer)).routes(routes!(get_customer, update_customer))
+    OpenApiRouter::new()
+        .routes(routes!(list_customers, create_customer))
+        .routes(routes!(get_customer, update_customer))
 }
 
 /// Paging for simple lists.
@@ -53,14 +55,25 @@ async fn create_customer(
 ) -> ApiResult<Response> {
     fields.check().map_err(ApiError::Validation)?;
     let customer = customers::create(&state.db, &auth.scope(), &fields).await?;
-    Ok((StatusCode::CREATED, [(header::ETAG, etag(customer.version))], Json(customer)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::ETAG, etag(customer.version))],
+        Json(customer),
+    )
+        .into_response())
 }
 
 /// Get a customer.
 #[utoipa::path(get, path = "/customers/{id}", tag = "customers", params(("id" = i64, Path)),
     responses((status = 200, body = Customer), (status = 404, body = Problem)))]
-async fn get_customer(State(state): State<AppState>, auth: Auth<CustomersRead>, Id(id): Id) -> ApiResult<Response> {
-    let customer = customers::get(&state.db, &auth.scope(), id).await?.ok_or(ApiError::NotFound("customer"))?;
+async fn get_customer(
+    State(state): State<AppState>,
+    auth: Auth<CustomersRead>,
+    Id(id): Id,
+) -> ApiResult<Response> {
+    let customer = customers::get(&state.db, &auth.scope(), id)
+        .await?
+        .ok_or(ApiError::NotFound("customer"))?;
     Ok(([(header::ETAG, etag(customer.version))], Json(customer)).into_response())
 }
 
@@ -76,7 +89,9 @@ async fn update_customer(
     ApiJson(patch): ApiJson<serde_json::Value>,
 ) -> ApiResult<Response> {
     let scope = auth.scope();
-    let current = customers::get(&state.db, &scope, id).await?.ok_or(ApiError::NotFound("customer"))?;
+    let current = customers::get(&state.db, &scope, id)
+        .await?
+        .ok_or(ApiError::NotFound("customer"))?;
     let fields = CustomerFields {
         name: current.name,
         tier: current.tier,

@@ -44,7 +44,13 @@ async fn list_drivers(
     ApiQuery(q): ApiQuery<ListDriversQuery>,
 ) -> ApiResult<Json<Page<Driver>>> {
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
-    let rows = drivers::list(&state.db, &auth.scope(), &DriverFilter { status: q.status }, page).await?;
+    let rows = drivers::list(
+        &state.db,
+        &auth.scope(),
+        &DriverFilter { status: q.status },
+        page,
+    )
+    .await?;
     Ok(Json(Page::from_rows(rows, page, |d| d.id)))
 }
 
@@ -58,14 +64,25 @@ async fn create_driver(
 ) -> ApiResult<Response> {
     fields.check().map_err(ApiError::Validation)?;
     let driver = drivers::create(&state.db, &auth.scope(), &fields).await?;
-    Ok((StatusCode::CREATED, [(header::ETAG, etag(driver.version))], Json(driver)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::ETAG, etag(driver.version))],
+        Json(driver),
+    )
+        .into_response())
 }
 
 /// Get a driver.
 #[utoipa::path(get, path = "/drivers/{id}", tag = "drivers", params(("id" = i64, Path)),
     responses((status = 200, body = Driver), (status = 404, body = Problem)))]
-async fn get_driver(State(state): State<AppState>, auth: Auth<DriversRead>, Id(id): Id) -> ApiResult<Response> {
-    let driver = drivers::get(&state.db, &auth.scope(), id).await?.ok_or(ApiError::NotFound("driver"))?;
+async fn get_driver(
+    State(state): State<AppState>,
+    auth: Auth<DriversRead>,
+    Id(id): Id,
+) -> ApiResult<Response> {
+    let driver = drivers::get(&state.db, &auth.scope(), id)
+        .await?
+        .ok_or(ApiError::NotFound("driver"))?;
     Ok(([(header::ETAG, etag(driver.version))], Json(driver)).into_response())
 }
 
@@ -81,7 +98,9 @@ async fn update_driver(
     ApiJson(patch): ApiJson<serde_json::Value>,
 ) -> ApiResult<Response> {
     let scope = auth.scope();
-    let current = drivers::get(&state.db, &scope, id).await?.ok_or(ApiError::NotFound("driver"))?;
+    let current = drivers::get(&state.db, &scope, id)
+        .await?
+        .ok_or(ApiError::NotFound("driver"))?;
     let fields = merge_patch::apply(&current.fields, patch)?;
     fields.check().map_err(ApiError::Validation)?;
     let driver = drivers::update(&state.db, &scope, id, version, &fields).await?;
@@ -107,7 +126,10 @@ async fn start_driver_session(
     auth: Auth<DriversWrite>,
     Id(id): Id,
 ) -> ApiResult<(StatusCode, Json<DriverSession>)> {
-    Ok((StatusCode::CREATED, Json(drivers::start_session(&state.db, &auth.scope(), id).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(drivers::start_session(&state.db, &auth.scope(), id).await?),
+    ))
 }
 
 /// End the open shift (the driver goes off duty).
@@ -118,5 +140,7 @@ async fn end_driver_session(
     auth: Auth<DriversWrite>,
     Id(id): Id,
 ) -> ApiResult<Json<DriverSession>> {
-    Ok(Json(drivers::end_session(&state.db, &auth.scope(), id).await?))
+    Ok(Json(
+        drivers::end_session(&state.db, &auth.scope(), id).await?,
+    ))
 }

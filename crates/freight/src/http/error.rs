@@ -26,9 +26,17 @@ pub enum ApiError {
     #[error("bad request: {detail}")]
     BadRequest { code: &'static str, detail: String },
     #[error("conflict: {detail}")]
-    Conflict { code: &'static str, detail: String, field: Option<&'static str> },
+    Conflict {
+        code: &'static str,
+        detail: String,
+        field: Option<&'static str>,
+    },
     #[error("illegal transition")]
-    InvalidTransition { current: ShipmentStatus, requested: ShipmentStatus, allowed: Vec<ShipmentStatus> },
+    InvalidTransition {
+        current: ShipmentStatus,
+        requested: ShipmentStatus,
+        allowed: Vec<ShipmentStatus>,
+    },
     #[error("version mismatch")]
     PreconditionFailed { current_version: i64 },
     #[error("If-Match required")]
@@ -50,7 +58,10 @@ impl From<sqlx::Error> for ApiError {
 impl ApiError {
     /// A 422 naming a single field.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError::Validation(vec![FieldError { field: field.into(), message: message.into() }])
+        ApiError::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
     }
 
     pub fn status(&self) -> StatusCode {
@@ -99,11 +110,18 @@ impl ApiError {
             ApiError::BadRequest { detail, .. } => detail.clone(),
             ApiError::Conflict { detail, field, .. } => {
                 if let Some(field) = field {
-                    extra.insert("errors".into(), json!([{ "field": field, "message": detail }]));
+                    extra.insert(
+                        "errors".into(),
+                        json!([{ "field": field, "message": detail }]),
+                    );
                 }
                 detail.clone()
             }
-            ApiError::InvalidTransition { current, requested, allowed } => {
+            ApiError::InvalidTransition {
+                current,
+                requested,
+                allowed,
+            } => {
                 extra.insert("current_status".into(), json!(current));
                 extra.insert("requested_status".into(), json!(requested));
                 extra.insert("allowed_next".into(), json!(allowed));
@@ -153,16 +171,26 @@ impl IntoResponse for ApiError {
         let code = self.code();
         let (detail, extra) = self.detail_and_extra();
         let mut body = Map::new();
-        body.insert("type".into(), json!(format!("https://infamousfreight.dev/problems/{}", code.replace('_', "-"))));
-        body.insert("title".into(), json!(status.canonical_reason().unwrap_or("Error")));
+        body.insert(
+            "type".into(),
+            json!(format!(
+                "https://infamousfreight.dev/problems/{}",
+                code.replace('_', "-")
+            )),
+        );
+        body.insert(
+            "title".into(),
+            json!(status.canonical_reason().unwrap_or("Error")),
+        );
         body.insert("status".into(), json!(status.as_u16()));
         body.insert("detail".into(), json!(detail));
         body.insert("code".into(), json!(code));
         body.extend(extra);
         let mut response = (status, axum::Json(Value::Object(body))).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         response
     }
 }

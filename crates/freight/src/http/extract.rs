@@ -22,8 +22,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|ct| {
-                let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+                let mime = ct
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
             })
             .unwrap_or(false);
         if !is_json {
@@ -33,7 +39,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge
             } else {
-                ApiError::BadRequest { code: "unreadable_body", detail: rejection.body_text() }
+                ApiError::BadRequest {
+                    code: "unreadable_body",
+                    detail: rejection.body_text(),
+                }
             }
         })?;
         parse_json(&bytes).map(ApiJson)
@@ -48,10 +57,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let inner = err.into_inner();
         match inner.classify() {
             serde_json::error::Category::Data => {
-                let field = if path == "." { missing_field(&inner).unwrap_or_else(|| "body".into()) } else { path };
+                let field = if path == "." {
+                    missing_field(&inner).unwrap_or_else(|| "body".into())
+                } else {
+                    path
+                };
                 ApiError::field(field, strip_position(&inner.to_string()))
             }
-            _ => ApiError::BadRequest { code: "malformed_json", detail: format!("malformed JSON: {inner}") },
+            _ => ApiError::BadRequest {
+                code: "malformed_json",
+                detail: format!("malformed JSON: {inner}"),
+            },
         }
     })
 }
@@ -82,12 +98,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|err| {
-            let path = err.path().to_string();
-            let msg = err.into_inner().to_string();
-            let field = if path == "." { "query".to_string() } else { path };
-            ApiError::field(field, msg)
-        })
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|err| {
+                let path = err.path().to_string();
+                let msg = err.into_inner().to_string();
+                let field = if path == "." {
+                    "query".to_string()
+                } else {
+                    path
+                };
+                ApiError::field(field, msg)
+            })
     }
 }
 
@@ -102,7 +124,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::NotFound("resource"))?;
-        raw.parse::<i64>().ok().filter(|id| *id > 0).map(Id).ok_or(ApiError::NotFound("resource"))
+        raw.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(Id)
+            .ok_or(ApiError::NotFound("resource"))
     }
 }
 
@@ -119,7 +145,9 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
             .and_then(|v| v.to_str().ok())
             .ok_or(ApiError::PreconditionRequired)?;
         let tag = raw.trim().trim_start_matches("W/").trim_matches('"');
-        tag.parse::<i64>().map(IfMatch).map_err(|_| ApiError::field("If-Match", "expected an ETag such as \"3\""))
+        tag.parse::<i64>()
+            .map(IfMatch)
+            .map_err(|_| ApiError::field("If-Match", "expected an ETag such as \"3\""))
     }
 }
 
@@ -166,6 +194,15 @@ mod tests {
     #[test]
     fn broken_json_is_a_bad_request() {
         let err = parse_json::<Body>(b"{\"name\": ").unwrap_err();
-        assert!(matches!(err, ApiError::BadRequest { code: "malformed_json", .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                ApiError::BadRequest {
+                    code: "malformed_json",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 }

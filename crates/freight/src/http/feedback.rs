@@ -59,10 +59,25 @@ async fn create_rating(
     ApiJson(body): ApiJson<CreateRating>,
 ) -> ApiResult<(StatusCode, Json<Rating>)> {
     let mut errors = FieldErrors::new();
-    errors.check((1..=5).contains(&body.score), "score", "must be between 1 and 5");
-    errors.check(body.comment.chars().count() <= 1000, "comment", "must be at most 1000 characters");
+    errors.check(
+        (1..=5).contains(&body.score),
+        "score",
+        "must be between 1 and 5",
+    );
+    errors.check(
+        body.comment.chars().count() <= 1000,
+        "comment",
+        "must be at most 1000 characters",
+    );
     errors.into_result().map_err(ApiError::Validation)?;
-    let rating = ratings::create(&state.db, &auth.scope(), body.shipment_id, body.score, &body.comment).await?;
+    let rating = ratings::create(
+        &state.db,
+        &auth.scope(),
+        body.shipment_id,
+        body.score,
+        &body.comment,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(rating)))
 }
 
@@ -119,8 +134,16 @@ async fn create_incident(
         (None, None) => {}
         _ => errors.add("lat", "lat and lon must be given together"),
     }
-    errors.check(body.occurred_at <= Utc::now() + chrono::Duration::minutes(5), "occurred_at", "must not be in the future");
-    errors.check(body.description.chars().count() <= 2000, "description", "must be at most 2000 characters");
+    errors.check(
+        body.occurred_at <= Utc::now() + chrono::Duration::minutes(5),
+        "occurred_at",
+        "must not be in the future",
+    );
+    errors.check(
+        body.description.chars().count() <= 2000,
+        "description",
+        "must be at most 2000 characters",
+    );
     errors.into_result().map_err(ApiError::Validation)?;
     let incident = NewIncident {
         driver_id: body.driver_id,
@@ -131,12 +154,23 @@ async fn create_incident(
         lon: body.lon,
         description: body.description,
     };
-    Ok((StatusCode::CREATED, Json(incidents::create(&state.db, &auth.scope(), &incident).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(incidents::create(&state.db, &auth.scope(), &incident).await?),
+    ))
 }
 
 /// Get one incident.
 #[utoipa::path(get, path = "/incidents/{id}", tag = "incidents", params(("id" = i64, Path)),
     responses((status = 200, body = Incident), (status = 404, body = Problem)))]
-async fn get_incident(State(state): State<AppState>, auth: Auth<IncidentsRead>, Id(id): Id) -> ApiResult<Json<Incident>> {
-    Ok(Json(incidents::get(&state.db, &auth.scope(), id).await?.ok_or(ApiError::NotFound("incident"))?))
+async fn get_incident(
+    State(state): State<AppState>,
+    auth: Auth<IncidentsRead>,
+    Id(id): Id,
+) -> ApiResult<Json<Incident>> {
+    Ok(Json(
+        incidents::get(&state.db, &auth.scope(), id)
+            .await?
+            .ok_or(ApiError::NotFound("incident"))?,
+    ))
 }

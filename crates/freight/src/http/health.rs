@@ -10,7 +10,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(health)).routes(routes!(ready))
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(ready))
 }
 
 /// Process status.
@@ -24,7 +26,11 @@ pub struct Health {
 /// Liveness: 200 while the process serves requests.
 #[utoipa::path(get, path = "/health", tag = "health", responses((status = 200, body = Health)))]
 async fn health(State(state): State<AppState>) -> Json<Health> {
-    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION"), uptime_seconds: state.started_at.elapsed().as_secs() })
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+        uptime_seconds: state.started_at.elapsed().as_secs(),
+    })
 }
 
 /// Readiness result, with the database round trip.
@@ -43,10 +49,21 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     let ping = tokio::time::timeout(std::time::Duration::from_secs(2), state.db.ping()).await;
     let latency = started.elapsed().as_secs_f64() * 1000.0;
     match ping {
-        Ok(Ok(())) => (StatusCode::OK, Json(Readiness { status: "ready", database: "ok", database_latency_ms: latency })),
+        Ok(Ok(())) => (
+            StatusCode::OK,
+            Json(Readiness {
+                status: "ready",
+                database: "ok",
+                database_latency_ms: latency,
+            }),
+        ),
         _ => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(Readiness { status: "unavailable", database: "unreachable", database_latency_ms: latency }),
+            Json(Readiness {
+                status: "unavailable",
+                database: "unreachable",
+                database_latency_ms: latency,
+            }),
         ),
     }
 }

@@ -43,14 +43,18 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 255)
-        .ok_or_else(|| ApiError::field("Idempotency-Key", "must be 1–255 visible ASCII characters"))?
+        .ok_or_else(|| {
+            ApiError::field("Idempotency-Key", "must be 1–255 visible ASCII characters")
+        })?
         .to_string();
     let (mut parts, body) = req.into_parts();
     let Some(principal) = authenticate(&parts, &state).await? else {
         // Unauthenticated: let the handler answer 401 as usual.
         return Ok(next.run(Request::from_parts(parts, body)).await);
     };
-    let bytes = to_bytes(body, state.config.max_body_bytes).await.map_err(|_| ApiError::PayloadTooLarge)?;
+    let bytes = to_bytes(body, state.config.max_body_bytes)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge)?;
     let mut hasher = Sha256::new();
     hasher.update(parts.uri.path().as_bytes());
     hasher.update([0]);
@@ -61,23 +65,42 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
 
     if idempotency::claim(&state.db, org_id, &owner, &key, &request_hash).await? {
         parts.extensions.insert(principal);
-        let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+        let response = next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
         let (parts, body) = response.into_parts();
-        let body = to_bytes(body, usize::MAX).await.map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
+        let body = to_bytes(body, usize::MAX)
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
         if parts.status.is_server_error() {
             idempotency::release(&state.db, org_id, &owner, &key).await?;
         } else {
             let text = String::from_utf8_lossy(&body);
-            idempotency::complete(&state.db, org_id, &owner, &key, parts.status.as_u16(), &text).await?;
+            idempotency::complete(
+                &state.db,
+                org_id,
+                &owner,
+                &key,
+                parts.status.as_u16(),
+                &text,
+            )
+            .await?;
         }
         return Ok(Response::from_parts(parts, Body::from(body)));
     }
 
     let stored = idempotency::find(&state.db, org_id, &owner, &key)
         .await?
-        .ok_or_else(|| ApiError::Conflict { code: "idempotency_in_progress", detail: "retry shortly".into(), field: None })?;
+        .ok_or_else(|| ApiError::Conflict {
+            code: "idempotency_in_progress",
+            detail: "retry shortly".into(),
+            field: None,
+        })?;
     if stored.request_hash != request_hash {
-        return Err(ApiError::field("Idempotency-Key", "this key was already used with a different request"));
+        return Err(ApiError::field(
+            "Idempotency-Key",
+            "this key was already used with a different request",
+        ));
     }
     let (Some(status), Some(body)) = (stored.status_code, stored.response_body) else {
         return Err(ApiError::Conflict {
@@ -87,9 +110,17 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
         });
     };
     let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
-    let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
+    let content_type = if status.is_success() {
+        "application/json"
+    } else {
+        "application/problem+json"
+    };
     let mut response = (status, body).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    response.headers_mut().insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+        .headers_mut()
+        .insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
     Ok(response)
 }

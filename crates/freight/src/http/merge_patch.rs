@@ -32,7 +32,10 @@ pub fn merge(current: &mut Value, patch: Value) {
 /// Patches `current` and parses the result back, naming any field that no longer fits.
 pub fn apply<F: Serialize + DeserializeOwned>(current: &F, patch: Value) -> Result<F, ApiError> {
     if !patch.is_object() {
-        return Err(ApiError::field("body", "a merge patch must be a JSON object"));
+        return Err(ApiError::field(
+            "body",
+            "a merge patch must be a JSON object",
+        ));
     }
     let mut doc = serde_json::to_value(current).map_err(|e| ApiError::Internal(e.into()))?;
     merge(&mut doc, patch);

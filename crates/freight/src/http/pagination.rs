@@ -23,11 +23,17 @@ impl PageRequest {
     pub fn parse(limit: Option<u32>, cursor: Option<&str>) -> Result<Self, ApiError> {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if limit == 0 || limit > MAX_LIMIT {
-            return Err(ApiError::field("limit", format!("must be between 1 and {MAX_LIMIT}")));
+            return Err(ApiError::field(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
         }
         let before_id = match cursor {
             None | Some("") => None,
-            Some(c) => Some(decode_cursor(c).ok_or_else(|| ApiError::field("cursor", "not a cursor from this API"))?),
+            Some(c) => Some(
+                decode_cursor(c)
+                    .ok_or_else(|| ApiError::field("cursor", "not a cursor from this API"))?,
+            ),
         };
         Ok(Self { limit, before_id })
     }
@@ -51,8 +57,15 @@ impl<T> Page<T> {
     pub fn from_rows(mut rows: Vec<T>, req: PageRequest, id_of: impl Fn(&T) -> i64) -> Self {
         let has_more = rows.len() > req.limit as usize;
         rows.truncate(req.limit as usize);
-        let next_cursor = if has_more { rows.last().map(|r| encode_cursor(id_of(r))) } else { None };
-        Page { data: rows, next_cursor }
+        let next_cursor = if has_more {
+            rows.last().map(|r| encode_cursor(id_of(r)))
+        } else {
+            None
+        };
+        Page {
+            data: rows,
+            next_cursor,
+        }
     }
 }
 
@@ -61,8 +74,14 @@ fn encode_cursor(id: i64) -> String {
 }
 
 fn decode_cursor(cursor: &str) -> Option<i64> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    String::from_utf8(bytes).ok()?.strip_prefix("id:")?.parse().ok()
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()?;
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix("id:")?
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]

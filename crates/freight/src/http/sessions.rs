@@ -45,7 +45,12 @@ pub struct TokenResponse {
     pub role: Role,
 }
 
-async fn issue(state: &AppState, principal: &Principal, session_id: &str, refresh_token: String) -> ApiResult<TokenResponse> {
+async fn issue(
+    state: &AppState,
+    principal: &Principal,
+    session_id: &str,
+    refresh_token: String,
+) -> ApiResult<TokenResponse> {
     let access_token = state.tokens.issue_access(principal, session_id)?;
     Ok(TokenResponse {
         access_token,
@@ -59,9 +64,15 @@ async fn issue(state: &AppState, principal: &Principal, session_id: &str, refres
 /// Log in with email and password.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = Problem)))]
-async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRequest>) -> ApiResult<Json<TokenResponse>> {
+async fn login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> ApiResult<Json<TokenResponse>> {
     let creds = users::credentials_by_email(&state.db, &body.email).await?;
-    let hash = creds.as_ref().map(|c| c.password_hash.clone()).unwrap_or_else(|| password::decoy_hash().to_string());
+    let hash = creds
+        .as_ref()
+        .map(|c| c.password_hash.clone())
+        .unwrap_or_else(|| password::decoy_hash().to_string());
     let valid = password::verify_async(body.password, hash).await;
     let creds = match creds {
         Some(c) if valid && c.disabled_at.is_none() => c,
@@ -70,8 +81,18 @@ async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginReques
     let session_id = random_token(16);
     let refresh_token = random_token(32);
     let expires_at = now_ms() + state.tokens.refresh_ttl.as_millis() as i64;
-    auth_sessions::create(&state.db, &session_id, creds.org_id, creds.id, &digest(&refresh_token), expires_at).await?;
-    Ok(Json(issue(&state, &creds.principal(), &session_id, refresh_token).await?))
+    auth_sessions::create(
+        &state.db,
+        &session_id,
+        creds.org_id,
+        creds.id,
+        &digest(&refresh_token),
+        expires_at,
+    )
+    .await?;
+    Ok(Json(
+        issue(&state, &creds.principal(), &session_id, refresh_token).await?,
+    ))
 }
 
 /// A refresh token.
@@ -83,12 +104,19 @@ pub struct RefreshRequest {
 /// Exchange a refresh token for a new access and refresh token (the old one stops working).
 #[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = Problem)))]
-async fn refresh(State(state): State<AppState>, ApiJson(body): ApiJson<RefreshRequest>) -> ApiResult<Json<TokenResponse>> {
+async fn refresh(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RefreshRequest>,
+) -> ApiResult<Json<TokenResponse>> {
     let invalid = ApiError::Unauthorized("invalid, expired or revoked refresh token");
     let old_hash = digest(&body.refresh_token);
-    let session = auth_sessions::find_by_refresh_hash(&state.db, &old_hash).await?.ok_or(invalid)?;
+    let session = auth_sessions::find_by_refresh_hash(&state.db, &old_hash)
+        .await?
+        .ok_or(invalid)?;
     if session.revoked_at.is_some() || session.expires_at < now_ms() {
-        return Err(ApiError::Unauthorized("invalid, expired or revoked refresh token"));
+        return Err(ApiError::Unauthorized(
+            "invalid, expired or revoked refresh token",
+        ));
     }
     let creds = users::credentials_by_id(&state.db, session.user_id)
         .await?
@@ -96,18 +124,36 @@ async fn refresh(State(state): State<AppState>, ApiJson(body): ApiJson<RefreshRe
         .ok_or(ApiError::Unauthorized("the account is disabled"))?;
     let refresh_token = random_token(32);
     let expires_at = now_ms() + state.tokens.refresh_ttl.as_millis() as i64;
-    if !auth_sessions::rotate(&state.db, &session.id, &old_hash, &digest(&refresh_token), expires_at).await? {
-        return Err(ApiError::Unauthorized("invalid, expired or revoked refresh token"));
+    if !auth_sessions::rotate(
+        &state.db,
+        &session.id,
+        &old_hash,
+        &digest(&refresh_token),
+        expires_at,
+    )
+    .await?
+    {
+        return Err(ApiError::Unauthorized(
+            "invalid, expired or revoked refresh token",
+        ));
     }
-    Ok(Json(issue(&state, &creds.principal(), &session.id, refresh_token).await?))
+    Ok(Json(
+        issue(&state, &creds.principal(), &session.id, refresh_token).await?,
+    ))
 }
 
 /// End the current session: its access and refresh tokens stop working at once.
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204), (status = 401, body = Problem)))]
-async fn logout(State(state): State<AppState>, Authenticated(principal): Authenticated) -> ApiResult<StatusCode> {
-    let session_id = principal
-        .session_id
-        .ok_or_else(|| ApiError::field("Authorization", "API keys are revoked with DELETE /api-keys/{id}, not logout"))?;
+async fn logout(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+) -> ApiResult<StatusCode> {
+    let session_id = principal.session_id.ok_or_else(|| {
+        ApiError::field(
+            "Authorization",
+            "API keys are revoked with DELETE /api-keys/{id}, not logout",
+        )
+    })?;
     auth_sessions::revoke(&state.db, &session_id).await?;
     state.revoked.revoke(&session_id);
     Ok(StatusCode::NO_CONTENT)

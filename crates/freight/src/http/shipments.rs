@@ -12,7 +12,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{etag, ApiJson, ApiQuery, Id, IfMatch};
 use super::pagination::{Page, PageRequest};
-use crate::auth::policy::{self, ShipmentsAssign, ShipmentsCreate, ShipmentsRead, ShipmentsTransition, ShipmentsUpdate};
+use crate::auth::policy::{
+    self, ShipmentsAssign, ShipmentsCreate, ShipmentsRead, ShipmentsTransition, ShipmentsUpdate,
+};
 use crate::auth::{Auth, Visibility};
 use crate::db::shipment_writes::{self, Actor};
 use crate::db::shipments::{self, Money, Shipment, ShipmentEvent, ShipmentFilter, StopView};
@@ -51,7 +53,10 @@ pub struct ListShipmentsQuery {
     cursor: Option<String>,
 }
 
-fn parse_list<T: std::str::FromStr<Err = String>>(field: &str, raw: Option<&str>) -> ApiResult<Vec<T>> {
+fn parse_list<T: std::str::FromStr<Err = String>>(
+    field: &str,
+    raw: Option<&str>,
+) -> ApiResult<Vec<T>> {
     raw.unwrap_or("")
         .split(',')
         .map(str::trim)
@@ -111,7 +116,9 @@ pub struct CreateShipment {
 }
 
 fn generated_reference() -> String {
-    let token = crate::auth::tokens::random_token(6).to_uppercase().replace(['-', '_'], "X");
+    let token = crate::auth::tokens::random_token(6)
+        .to_uppercase()
+        .replace(['-', '_'], "X");
     format!("IF-{}-{}", Utc::now().format("%y%m%d"), &token[..6])
 }
 
@@ -127,15 +134,26 @@ async fn create_shipment(
     let customer_id = match (auth.scope().visibility, body.customer_id) {
         (Visibility::Customer(own), None) => own,
         (Visibility::Customer(own), Some(id)) if id == own => own,
-        (Visibility::Customer(_), Some(_)) => return Err(ApiError::field("customer_id", "customers book for themselves")),
+        (Visibility::Customer(_), Some(_)) => {
+            return Err(ApiError::field(
+                "customer_id",
+                "customers book for themselves",
+            ))
+        }
         (_, Some(id)) => id,
         (_, None) => return Err(ApiError::field("customer_id", "required")),
     };
     let status = body.status.unwrap_or(ShipmentStatus::Booked);
     if !matches!(status, ShipmentStatus::Draft | ShipmentStatus::Booked) {
-        return Err(ApiError::field("status", "a new shipment is `draft` or `booked`"));
+        return Err(ApiError::field(
+            "status",
+            "a new shipment is `draft` or `booked`",
+        ));
     }
-    let value = body.declared_value.unwrap_or(Money { amount_cents: 0, currency: "USD".into() });
+    let value = body.declared_value.unwrap_or(Money {
+        amount_cents: 0,
+        currency: "USD".into(),
+    });
     let fields = ShipmentFields {
         customer_id,
         reference: body.reference.unwrap_or_else(generated_reference),
@@ -151,9 +169,17 @@ async fn create_shipment(
     };
     fields.check().map_err(ApiError::Validation)?;
     let actor = auth.principal.actor();
-    let shipment = shipment_writes::create(&state.db, &auth.scope(), &fields, status, Actor(&actor)).await?;
+    let shipment =
+        shipment_writes::create(&state.db, &auth.scope(), &fields, status, Actor(&actor)).await?;
     let location = format!("/api/v1/shipments/{}", shipment.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location), (header::ETAG, etag(shipment.version))], Json(shipment))
+    Ok((
+        StatusCode::CREATED,
+        [
+            (header::LOCATION, location),
+            (header::ETAG, etag(shipment.version)),
+        ],
+        Json(shipment),
+    )
         .into_response())
 }
 
@@ -164,8 +190,14 @@ fn with_etag(shipment: Shipment) -> Response {
 /// Get one shipment.
 #[utoipa::path(get, path = "/shipments/{id}", tag = "shipments", params(("id" = i64, Path)),
     responses((status = 200, body = Shipment), (status = 404, body = Problem)))]
-async fn get_shipment(State(state): State<AppState>, auth: Auth<ShipmentsRead>, Id(id): Id) -> ApiResult<Response> {
-    let shipment = shipments::get(&state.db, &auth.scope(), id).await?.ok_or(ApiError::NotFound("shipment"))?;
+async fn get_shipment(
+    State(state): State<AppState>,
+    auth: Auth<ShipmentsRead>,
+    Id(id): Id,
+) -> ApiResult<Response> {
+    let shipment = shipments::get(&state.db, &auth.scope(), id)
+        .await?
+        .ok_or(ApiError::NotFound("shipment"))?;
     Ok(with_etag(shipment))
 }
 
@@ -242,7 +274,9 @@ async fn list_shipment_events(
     auth: Auth<ShipmentsRead>,
     Id(id): Id,
 ) -> ApiResult<Json<Vec<ShipmentEvent>>> {
-    let events = shipments::events(&state.db, &auth.scope(), id).await?.ok_or(ApiError::NotFound("shipment"))?;
+    let events = shipments::events(&state.db, &auth.scope(), id)
+        .await?
+        .ok_or(ApiError::NotFound("shipment"))?;
     Ok(Json(events))
 }
 
@@ -266,20 +300,34 @@ async fn transition_shipment(
     ApiJson(body): ApiJson<TransitionRequest>,
 ) -> ApiResult<Response> {
     if body.to == ShipmentStatus::Assigned {
-        return Err(ApiError::field("to", "use POST /shipments/{id}/assign to assign a driver"));
+        return Err(ApiError::field(
+            "to",
+            "use POST /shipments/{id}/assign to assign a driver",
+        ));
     }
     if body.note.chars().count() > 500 {
         return Err(ApiError::field("note", "must be at most 500 characters"));
     }
     let role = auth.principal.role;
     let actor = auth.principal.actor();
-    let shipment = shipment_writes::transition(&state.db, &auth.scope(), id, body.to, &body.note, Actor(&actor), |from| {
-        if policy::may_transition(role, from, body.to) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(format!("the {role} role may not move a {from} shipment to {}", body.to)))
-        }
-    })
+    let shipment = shipment_writes::transition(
+        &state.db,
+        &auth.scope(),
+        id,
+        body.to,
+        &body.note,
+        Actor(&actor),
+        |from| {
+            if policy::may_transition(role, from, body.to) {
+                Ok(())
+            } else {
+                Err(ApiError::Forbidden(format!(
+                    "the {role} role may not move a {from} shipment to {}",
+                    body.to
+                )))
+            }
+        },
+    )
     .await?;
     Ok(with_etag(shipment))
 }
@@ -303,7 +351,14 @@ async fn assign_shipment(
     ApiJson(body): ApiJson<AssignRequest>,
 ) -> ApiResult<Response> {
     let actor = auth.principal.actor();
-    let shipment =
-        shipment_writes::assign(&state.db, &auth.scope(), id, body.driver_id, body.vehicle_id, Actor(&actor)).await?;
+    let shipment = shipment_writes::assign(
+        &state.db,
+        &auth.scope(),
+        id,
+        body.driver_id,
+        body.vehicle_id,
+        Actor(&actor),
+    )
+    .await?;
     Ok(with_etag(shipment))
 }

@@ -17,7 +17,9 @@ use crate::db::vehicles::{self, Vehicle, VehicleFields};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_vehicles, create_vehicle)).routes(routes!(get_vehicle, update_vehicle))
+    OpenApiRouter::new()
+        .routes(routes!(list_vehicles, create_vehicle))
+        .routes(routes!(get_vehicle, update_vehicle))
 }
 
 /// List vehicles.
@@ -42,14 +44,25 @@ async fn create_vehicle(
 ) -> ApiResult<Response> {
     fields.check().map_err(ApiError::Validation)?;
     let vehicle = vehicles::create(&state.db, &auth.scope(), &fields).await?;
-    Ok((StatusCode::CREATED, [(header::ETAG, etag(vehicle.version))], Json(vehicle)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::ETAG, etag(vehicle.version))],
+        Json(vehicle),
+    )
+        .into_response())
 }
 
 /// Get a vehicle.
 #[utoipa::path(get, path = "/vehicles/{id}", tag = "vehicles", params(("id" = i64, Path)),
     responses((status = 200, body = Vehicle), (status = 404, body = Problem)))]
-async fn get_vehicle(State(state): State<AppState>, auth: Auth<VehiclesRead>, Id(id): Id) -> ApiResult<Response> {
-    let vehicle = vehicles::get(&state.db, &auth.scope(), id).await?.ok_or(ApiError::NotFound("vehicle"))?;
+async fn get_vehicle(
+    State(state): State<AppState>,
+    auth: Auth<VehiclesRead>,
+    Id(id): Id,
+) -> ApiResult<Response> {
+    let vehicle = vehicles::get(&state.db, &auth.scope(), id)
+        .await?
+        .ok_or(ApiError::NotFound("vehicle"))?;
     Ok(([(header::ETAG, etag(vehicle.version))], Json(vehicle)).into_response())
 }
 
@@ -65,7 +78,9 @@ async fn update_vehicle(
     ApiJson(patch): ApiJson<serde_json::Value>,
 ) -> ApiResult<Response> {
     let scope = auth.scope();
-    let current = vehicles::get(&state.db, &scope, id).await?.ok_or(ApiError::NotFound("vehicle"))?;
+    let current = vehicles::get(&state.db, &scope, id)
+        .await?
+        .ok_or(ApiError::NotFound("vehicle"))?;
     let fields = VehicleFields {
         name: current.name,
         plate: current.plate,

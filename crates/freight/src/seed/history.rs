@@ -47,7 +47,12 @@ fn path_to(status: ShipmentStatus) -> Vec<ShipmentStatus> {
     match status {
         Cancelled => vec![Draft, Booked, Cancelled],
         Exception => vec![Draft, Booked, Assigned, PickedUp, Exception],
-        s => flow.iter().take_while(|x| **x != s).copied().chain([s]).collect(),
+        s => flow
+            .iter()
+            .take_while(|x| **x != s)
+            .copied()
+            .chain([s])
+            .collect(),
     }
 }
 
@@ -68,7 +73,8 @@ pub async fn insert(
         for _ in 0..*count {
             seq += 1;
             let driver = drivers[rng.gen_range(0..drivers.len())];
-            let (shipment, customer) = insert_shipment(tx, org, seq, *status, customers, driver, rng, now).await?;
+            let (shipment, customer) =
+                insert_shipment(tx, org, seq, *status, customers, driver, rng, now).await?;
             if matches!(status, ShipmentStatus::PickedUp | ShipmentStatus::InTransit) {
                 on_route.push(driver.0);
             }
@@ -103,7 +109,11 @@ pub async fn insert_recent(
     now: i64,
 ) -> sqlx::Result<()> {
     for seq in 0..count {
-        let status = [ShipmentStatus::Delivered, ShipmentStatus::Booked, ShipmentStatus::Assigned][seq % 3];
+        let status = [
+            ShipmentStatus::Delivered,
+            ShipmentStatus::Booked,
+            ShipmentStatus::Assigned,
+        ][seq % 3];
         let driver = drivers[seq % drivers.len()];
         insert_shipment(tx, org, 9000 + seq, status, customers, driver, rng, now).await?;
     }
@@ -122,8 +132,14 @@ fn timeline(status: ShipmentStatus, rng: &mut StdRng, now: i64) -> (i64, i64, i6
             let created = now - rng.gen_range(DAY..5 * DAY);
             (created, created + rng.gen_range(4 * HOUR..20 * HOUR))
         }
-        PickedUp | InTransit => (now - rng.gen_range(DAY..2 * DAY), now - rng.gen_range(HOUR..4 * HOUR)),
-        Assigned | Booked | Draft => (now - rng.gen_range(HOUR..2 * DAY), now + rng.gen_range(2 * HOUR..72 * HOUR)),
+        PickedUp | InTransit => (
+            now - rng.gen_range(DAY..2 * DAY),
+            now - rng.gen_range(HOUR..4 * HOUR),
+        ),
+        Assigned | Booked | Draft => (
+            now - rng.gen_range(HOUR..2 * DAY),
+            now + rng.gen_range(2 * HOUR..72 * HOUR),
+        ),
     };
     let pickup = pickup / (15 * MINUTE) * (15 * MINUTE);
     (created, pickup, pickup + rng.gen_range(2..8) * HOUR)
@@ -152,12 +168,26 @@ async fn insert_shipment(
     let weight = (rng.gen_range(0.05..0.8) * vehicle.weight_kg).round();
     let volume = (rng.gen_range(0.05..0.8) * vehicle.volume_m3 * 10.0).round() / 10.0;
     let pallets = rng.gen_range(0..=vehicle.pallets);
-    let priority = *[Priority::Normal, Priority::Normal, Priority::Normal, Priority::High, Priority::Low, Priority::Urgent]
-        .choose(rng)
-        .unwrap_or(&Priority::Normal);
+    let priority = *[
+        Priority::Normal,
+        Priority::Normal,
+        Priority::Normal,
+        Priority::High,
+        Priority::Low,
+        Priority::Urgent,
+    ]
+    .choose(rng)
+    .unwrap_or(&Priority::Normal);
     let (created, pickup_start, delivery_start) = timeline(status, rng, now);
-    let assigned = !matches!(status, ShipmentStatus::Draft | ShipmentStatus::Booked | ShipmentStatus::Cancelled);
-    let (driver_id, vehicle_id) = if assigned { (Some(driver.0), Some(vehicle.id)) } else { (None, None) };
+    let assigned = !matches!(
+        status,
+        ShipmentStatus::Draft | ShipmentStatus::Booked | ShipmentStatus::Cancelled
+    );
+    let (driver_id, vehicle_id) = if assigned {
+        (Some(driver.0), Some(vehicle.id))
+    } else {
+        (None, None)
+    };
     let reference = format!("IF-{:05}", 10_000 + seq);
     let row: NewId = tx
         .fetch_one(
@@ -200,16 +230,30 @@ async fn insert_shipment(
         .await?;
     // The event trail: created, then each step spaced out up to the present.
     let path = path_to(status);
-    let end = now.min(delivery_start + 3 * HOUR).max(created + path.len() as i64 * MINUTE);
+    let end = now
+        .min(delivery_start + 3 * HOUR)
+        .max(created + path.len() as i64 * MINUTE);
     let step = (end - created) / path.len() as i64;
     for (i, to_status) in path.iter().enumerate() {
         let from_status = if i == 0 { None } else { Some(path[i - 1]) };
         let actor = match to_status {
-            ShipmentStatus::PickedUp | ShipmentStatus::InTransit | ShipmentStatus::Delivered => "driver-app",
+            ShipmentStatus::PickedUp | ShipmentStatus::InTransit | ShipmentStatus::Delivered => {
+                "driver-app"
+            }
             _ => "seed",
         };
         let note = if i == 0 { "created" } else { "" };
-        record_event(tx, org, row.id, from_status, *to_status, actor, note, created + i as i64 * step).await?;
+        record_event(
+            tx,
+            org,
+            row.id,
+            from_status,
+            *to_status,
+            actor,
+            note,
+            created + i as i64 * step,
+        )
+        .await?;
     }
     Ok((row.id, customer))
 }
@@ -257,11 +301,15 @@ async fn insert_incidents(
 ) -> sqlx::Result<()> {
     for _ in 0..count {
         let driver = drivers[rng.gen_range(0..drivers.len())].0;
-        let kind = *IncidentKind::ALL.choose(rng).unwrap_or(&IncidentKind::Speeding);
+        let kind = *IncidentKind::ALL
+            .choose(rng)
+            .unwrap_or(&IncidentKind::Speeding);
         let severity = match kind {
             IncidentKind::Collision => Severity::High,
             IncidentKind::NearMiss | IncidentKind::DistractedDriving => Severity::Medium,
-            _ => *[Severity::Low, Severity::Low, Severity::Medium].choose(rng).unwrap_or(&Severity::Low),
+            _ => *[Severity::Low, Severity::Low, Severity::Medium]
+                .choose(rng)
+                .unwrap_or(&Severity::Low),
         };
         let place = &PLACES[rng.gen_range(0..PLACES.len())];
         tx.execute(
@@ -284,7 +332,13 @@ async fn insert_incidents(
     Ok(())
 }
 
-async fn insert_sessions(tx: &mut Tx, org: i64, drivers: &[SeededDriver], rng: &mut StdRng, now: i64) -> sqlx::Result<()> {
+async fn insert_sessions(
+    tx: &mut Tx,
+    org: i64,
+    drivers: &[SeededDriver],
+    rng: &mut StdRng,
+    now: i64,
+) -> sqlx::Result<()> {
     for driver in drivers {
         let today = now / DAY * DAY;
         for day in 1..=10 {
@@ -331,7 +385,12 @@ mod tests {
             assert_eq!(path.first(), Some(&ShipmentStatus::Draft));
             assert_eq!(path.last(), Some(status));
             for pair in path.windows(2) {
-                assert!(pair[0].can_become(pair[1]), "{:?} -> {:?}", pair[0], pair[1]);
+                assert!(
+                    pair[0].can_become(pair[1]),
+                    "{:?} -> {:?}",
+                    pair[0],
+                    pair[1]
+                );
             }
         }
     }

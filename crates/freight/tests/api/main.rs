@@ -1,1 +1,18 @@
+//! One integration test binary (style anchor: zero2prod `tests/api`): every module drives
+//! the real application over HTTP, on SQLite and on PostgreSQL.
 
+mod helpers;
+
+mod access;
+mod auth;
+mod health;
+mod idempotency;
+mod resources;
+mod shipments;
+mod tracking;
+mod tracking_durability;
+mod tracking_geofences;
+mod tracking_history;
+mod tracking_osmand;
+mod tracking_support;
+mod validation;

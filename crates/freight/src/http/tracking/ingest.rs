@@ -1,0 +1,266 @@
+//! Ingest from driver apps: `POST /api/v1/tracking/positions` (offline-buffered batches) and
+//! the `/api/v1/tracking/ws` WebSocket, which acknowledges each message by sequence number
+//! once its fixes are durable, so the app knows what it may discard.
+
+use std::collections::HashMap;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures::stream::FuturesOrdered;
+use futures::{SinkExt, StreamExt};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{from_value, ws_principal};
+use crate::auth::policy::TrackingIngest;
+use crate::auth::{Action, Auth, Principal};
+use crate::domain::Role;
+use crate::domain::time::now_ms;
+use crate::domain::FieldErrors;
+use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::state::AppState;
+use crate::tracking::fix::{DropReason, Fix, FixInput, Source, Subject};
+use crate::tracking::Tracking;
+
+/// Largest batch accepted in one request or message.
+pub const MAX_BATCH: usize = 10_000;
+/// Messages a WebSocket client may have awaiting acknowledgement before we stop reading.
+const MAX_IN_FLIGHT: usize = 64;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(post_positions)).routes(routes!(tracking_ws))
+}
+
+/// One dropped fix.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Dropped {
+    /// Position in the submitted array.
+    pub index: usize,
+    pub reason: DropReason,
+}
+
+/// What happened to a batch. Accepted fixes are durable when this is returned.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IngestReply {
+    pub accepted: usize,
+    pub dropped: Vec<Dropped>,
+}
+
+fn dropped(list: Vec<(usize, DropReason)>) -> Vec<Dropped> {
+    list.into_iter().map(|(index, reason)| Dropped { index, reason }).collect()
+}
+
+/// Upload buffered fixes: a JSON array of fixes (or `{"positions": [...]}`).
+///
+/// Drivers and device keys send their own fixes; staff credentials (gateways) name the
+/// `driver_id` of each fix. Malformed fixes fail the whole request (422 naming the field);
+/// well-formed but implausible fixes are dropped with a reason and the rest are stored.
+#[utoipa::path(post, path = "/tracking/positions", tag = "tracking", request_body = Vec<FixInput>,
+    responses((status = 200, body = IngestReply), (status = 422, body = Problem), (status = 503, body = Problem)))]
+async fn post_positions(
+    State(state): State<AppState>,
+    auth: Auth<TrackingIngest>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<Response> {
+    let (inputs, prefix) = match body {
+        Value::Object(mut m) if m.contains_key("positions") => (m.remove("positions").unwrap_or_default(), "positions"),
+        other => (other, ""),
+    };
+    let inputs: Vec<FixInput> = from_value(inputs, prefix)?;
+    let fixes = resolve(&state.tracking, &auth.principal, None, &inputs, prefix, Source::Http).await?;
+    match state.tracking.ingest(fixes).await {
+        Ok(outcome) => {
+            Ok(Json(IngestReply { accepted: outcome.accepted, dropped: dropped(outcome.dropped) }).into_response())
+        }
+        Err(_) => Ok(super::unavailable("positions could not be stored; retry with the same fixes")),
+    }
+}
+
+/// Maps inputs to fixes with their subject. `fixed` is the subject of a WebSocket session.
+async fn resolve(
+    tracking: &Tracking,
+    principal: &Principal,
+    fixed: Option<Subject>,
+    inputs: &[FixInput],
+    prefix: &str,
+    source: Source,
+) -> ApiResult<Vec<Fix>> {
+    let mut errors = FieldErrors::new();
+    if inputs.is_empty() || inputs.len() > MAX_BATCH {
+        let field = if prefix.is_empty() { "body" } else { prefix };
+        errors.add(field, format!("send between 1 and {MAX_BATCH} fixes"));
+        return Err(ApiError::Validation(errors.into_result().unwrap_err()));
+    }
+    let own = match (fixed, principal.driver_id) {
+        (Some(s), _) => Some(s),
+        (None, Some(driver)) => tracking.driver_subject(principal.org_id, driver).await?,
+        (None, None) => None,
+    };
+    let staff = matches!(principal.role, Role::Admin | Role::Dispatcher);
+    let mut subjects: HashMap<i64, Option<Subject>> = HashMap::new();
+    let received_at = now_ms();
+    let mut fixes = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.iter().enumerate() {
+        if input.timestamp.is_none() {
+            errors.add(format!("{prefix}[{i}].timestamp"), "required: when the fix was taken");
+        }
+        let field = format!("{prefix}[{i}].driver_id");
+        let subject = match (own, input.driver_id) {
+            (Some(s), None) => Some(s),
+            (Some(s), Some(d)) if d == s.driver_id => Some(s),
+            (Some(_), Some(_)) => {
+                errors.add(field, "a driver or device may only send its own positions");
+                None
+            }
+            (None, Some(d)) if staff => {
+                if !subjects.contains_key(&d) {
+                    subjects.insert(d, tracking.driver_subject(principal.org_id, d).await?);
+                }
+                let s = subjects[&d];
+                if s.is_none() {
+                    errors.add(field, format!("no driver {d} in this organization"));
+                }
+                s
+            }
+            (None, _) => {
+                errors.add(field, "required: this credential is not bound to a driver");
+                None
+            }
+        };
+        if let Some(subject) = subject {
+            fixes.push(Fix::from_input(input, subject, source, received_at));
+        }
+    }
+    errors.into_result().map_err(ApiError::Validation)?;
+    Ok(fixes)
+}
+
+/// Who the WebSocket session sends for, when the credential is not a driver's.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WsQuery {
+    /// Credential for clients that cannot set headers.
+    access_token: Option<String>,
+    /// A registered device identifier (staff or gateway credentials).
+    device: Option<String>,
+    /// A driver of the organization (staff or gateway credentials).
+    driver_id: Option<i64>,
+}
+
+/// WebSocket ingest. Send `{"seq": n, ...fix}` or `{"seq": n, "fixes": [...]}`; the server
+/// answers `{"type":"ack","seq":n,"accepted":k,"dropped":[...]}` once the fixes are durable,
+/// in order. A malformed message gets `{"type":"error","seq":n,"errors":[...]}` and is not stored.
+#[utoipa::path(get, path = "/tracking/ws", tag = "tracking", params(WsQuery),
+    responses((status = 101, description = "WebSocket"), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn tracking_ws(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<WsQuery>,
+    ws: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let principal = ws_principal(&headers, q.access_token.as_deref(), &state, Action::TrackingIngest).await?;
+    let staff = matches!(principal.role, Role::Admin | Role::Dispatcher);
+    let subject = if let Some(identifier) = q.device.as_deref() {
+        let device = state.tracking.device_subject(identifier).await?;
+        device
+            .filter(|d| d.org_id == principal.org_id && (staff || principal.driver_id == Some(d.driver_id)))
+            .ok_or(ApiError::NotFound("device"))?
+    } else if let Some(driver) = principal.driver_id.or(q.driver_id.filter(|_| staff)) {
+        state.tracking.driver_subject(principal.org_id, driver).await?.ok_or(ApiError::NotFound("driver"))?
+    } else {
+        return Err(ApiError::field("driver_id", "name the driver (driver_id) or device this session sends for"));
+    };
+    Ok(ws.on_upgrade(move |socket| ingest_socket(state, principal, subject, socket)))
+}
+
+type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Value> + Send>>;
+
+async fn ingest_socket(state: AppState, principal: Principal, subject: Subject, socket: WebSocket) {
+    let _guard = state.tracking.connection();
+    let (mut sink, mut stream) = socket.split();
+    let mut pending: FuturesOrdered<Pending> = FuturesOrdered::new();
+    let stopping = state.tracking.stopping();
+    tokio::pin!(stopping);
+    let mut stop = false;
+    loop {
+        if stop && pending.is_empty() {
+            let _ = sink.send(Message::Close(None)).await;
+            break;
+        }
+        tokio::select! {
+            Some(reply) = pending.next(), if !pending.is_empty() => {
+                if sink.send(Message::Text(reply.to_string().into())).await.is_err() {
+                    break;
+                }
+            }
+            msg = stream.next(), if !stop && pending.len() < MAX_IN_FLIGHT => {
+                let text = match msg {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Binary(b))) => match String::from_utf8(b.to_vec()) {
+                        Ok(t) => t.into(),
+                        Err(_) => continue,
+                    },
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => {
+                        stop = true;
+                        continue;
+                    }
+                    Some(Ok(_)) => continue,
+                };
+                pending.push_back(handle_message(&state, &principal, subject, text.as_str()).await);
+            }
+            _ = &mut stopping, if !stop => stop = true,
+        }
+    }
+}
+
+/// Parses and admits one message; the returned future resolves to its ack (or error) reply.
+async fn handle_message(state: &AppState, principal: &Principal, subject: Subject, text: &str) -> Pending {
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => return ready(json!({"type": "error", "seq": null, "code": "malformed_json", "detail": e.to_string()})),
+    };
+    let seq = value.get("seq").cloned().unwrap_or(Value::Null);
+    if !seq.is_u64() {
+        return ready(error_reply(&seq, ApiError::field("seq", "required: a non-negative integer")));
+    }
+    let parsed: Result<Vec<FixInput>, ApiError> = match value {
+        Value::Object(mut m) if m.contains_key("fixes") => from_value(m.remove("fixes").unwrap_or_default(), "fixes"),
+        other => from_value::<FixInput>(other, "").map(|f| vec![f]),
+    };
+    let fixes = match parsed {
+        Ok(inputs) => resolve(&state.tracking, principal, Some(subject), &inputs, "fixes", Source::Ws).await,
+        Err(e) => Err(e),
+    };
+    let fixes = match fixes {
+        Ok(f) => f,
+        Err(e) => return ready(error_reply(&seq, e)),
+    };
+    let (kept, drops) = state.tracking.admit(fixes, now_ms());
+    let accepted = kept.len();
+    let stored = state.tracking.store(kept);
+    Box::pin(async move {
+        match stored.await {
+            Ok(()) => json!({"type": "ack", "seq": seq, "accepted": accepted, "dropped": dropped(drops)}),
+            Err(_) => json!({"type": "error", "seq": seq, "code": "store_failed", "retry": true,
+                             "detail": "positions could not be stored; resend this message"}),
+        }
+    })
+}
+
+fn ready(v: Value) -> Pending {
+    Box::pin(async move { v })
+}
+
+fn error_reply(seq: &Value, e: ApiError) -> Value {
+    let errors = match &e {
+        ApiError::Validation(list) => json!(list),
+        _ => json!([]),
+    };
+    json!({"type": "error", "seq": seq, "code": "validation_failed", "detail": e.to_string(), "errors": errors})
+}

@@ -1,0 +1,250 @@
+//! Step 5 of the pipeline: geofence transitions, implicit stop geofences (arrivals) and ETAs,
+//! evaluated by the writer inside the same transaction as the fixes, so events are exactly
+//! as durable as the positions that caused them.
+//!
+//! Only fixes newer than the last one evaluated for a driver move the state machine (a late
+//! fix is history, not a new crossing). A driver first seen after a restart starts from the
+//! stored latest position, so a restart does not produce spurious `enter` events.
+//! Fences are cached per organization and reloaded after every change; active shipments are
+//! re-read every few seconds (assignments change in another part of the service).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use super::fix::Fix;
+use super::geo_store::{self, ActiveShipment, NewEvent, TrackingUpdate};
+use super::geofence::{step, Point, Presence, Shape, Transition};
+use super::hub::LiveEvent;
+use super::TrackingConfig;
+use crate::db::{Db, Tx};
+use crate::domain::time::{now_ms, Millis};
+use crate::domain::LatLon;
+
+/// Road distance is longer than the straight line; a common planning factor.
+pub const ROAD_FACTOR: f64 = 1.25;
+const SHIPMENTS_TTL: Duration = Duration::from_secs(5);
+
+struct Fence {
+    id: i64,
+    shape: Shape,
+    dwell_ms: Millis,
+}
+
+#[derive(Default)]
+struct DriverGeo {
+    last: Option<Point>,
+    fences: HashMap<i64, Presence>,
+    /// (shipment, is_delivery) → presence in the stop's implicit fence.
+    stops: HashMap<(i64, bool), Presence>,
+}
+
+/// Geofence and ETA state.
+pub struct Engine {
+    dwell_ms: Millis,
+    stop_radius_m: f64,
+    eta_mps: f64,
+    fences: Mutex<HashMap<i64, Arc<Vec<Fence>>>>,
+    shipments: Mutex<HashMap<i64, (Arc<Vec<ActiveShipment>>, Instant)>>,
+    drivers: Mutex<HashMap<i64, DriverGeo>>,
+    arrivals: Mutex<HashSet<(i64, bool)>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Engine {
+    pub fn new(config: &TrackingConfig) -> Self {
+        Engine {
+            dwell_ms: config.dwell_secs.max(0) * 1000,
+            stop_radius_m: config.stop_radius_m,
+            eta_mps: (config.eta_speed_kmh / 3.6).max(0.5),
+            fences: Mutex::default(),
+            shipments: Mutex::default(),
+            drivers: Mutex::default(),
+            arrivals: Mutex::default(),
+        }
+    }
+
+    /// Forgets an organization's cached fences (after a change through the API).
+    pub fn invalidate(&self, org_id: i64) {
+        lock(&self.fences).remove(&org_id);
+        lock(&self.shipments).remove(&org_id);
+    }
+
+    async fn load(&self, db: &Db, org_id: i64) -> sqlx::Result<(Arc<Vec<Fence>>, Arc<Vec<ActiveShipment>>)> {
+        let cached = lock(&self.fences).get(&org_id).cloned();
+        let fences = match cached {
+            Some(f) => f,
+            None => {
+                let rows = geo_store::fences(db, org_id).await?;
+                let fences: Vec<Fence> = rows
+                    .iter()
+                    .filter_map(|r| {
+                        let dwell_ms = r.dwell_secs.map_or(self.dwell_ms, |s| s * 1000);
+                        r.shape().map(|shape| Fence { id: r.id, shape, dwell_ms })
+                    })
+                    .collect();
+                let fences = Arc::new(fences);
+                lock(&self.fences).insert(org_id, fences.clone());
+                fences
+            }
+        };
+        let cached = lock(&self.shipments).get(&org_id).filter(|(_, at)| at.elapsed() < SHIPMENTS_TTL).map(|(s, _)| s.clone());
+        let shipments = match cached {
+            Some(s) => s,
+            None => {
+                let s = Arc::new(geo_store::active_shipments(db, org_id).await?);
+                lock(&self.shipments).insert(org_id, (s.clone(), Instant::now()));
+                s
+            }
+        };
+        Ok((fences, shipments))
+    }
+
+    /// Evaluates a batch about to be committed; stores events and shipment facts in `tx` and
+    /// returns the live events (by organization). `previous` gives a driver's last known
+    /// point before this batch.
+    pub async fn evaluate(
+        &self,
+        db: &Db,
+        tx: &mut Tx,
+        batch: &[Fix],
+        previous: impl Fn(i64, i64) -> Option<Point>,
+    ) -> anyhow::Result<Vec<(i64, LiveEvent)>> {
+        let mut by_org: HashMap<i64, (Arc<Vec<Fence>>, Arc<Vec<ActiveShipment>>)> = HashMap::new();
+        for f in batch {
+            if !by_org.contains_key(&f.subject.org_id) {
+                by_org.insert(f.subject.org_id, self.load(db, f.subject.org_id).await?);
+            }
+        }
+        let mut order: Vec<&Fix> = batch.iter().collect();
+        order.sort_by_key(|f| (f.subject.driver_id, f.fix_time));
+        let mut events: Vec<NewEvent> = Vec::new();
+        let mut updates: HashMap<i64, TrackingUpdate> = HashMap::new();
+        {
+            let mut drivers = lock(&self.drivers);
+            let mut arrivals = lock(&self.arrivals);
+            for f in order {
+                let (org, driver) = (f.subject.org_id, f.subject.driver_id);
+                let (fences, shipments) = &by_org[&org];
+                let cur: Point = (f.fix_time, f.lat, f.lon);
+                let geo = drivers.entry(driver).or_insert_with(|| {
+                    let last = previous(org, driver);
+                    let mut geo = DriverGeo { last, ..DriverGeo::default() };
+                    if let Some(p) = last {
+                        for fence in fences.iter().filter(|fc| fc.shape.contains(p.1, p.2)) {
+                            geo.fences.insert(fence.id, Presence { inside_since: Some(p.0), dwell_reported: false });
+                        }
+                    }
+                    geo
+                });
+                if geo.last.is_some_and(|l| cur.0 <= l.0) {
+                    continue; // late fix: history only
+                }
+                let prev = geo.last.unwrap_or(cur);
+                let event = |kind: &'static str, fence: Option<i64>, shipment: Option<i64>, p: Point| NewEvent {
+                    org_id: org,
+                    geofence_id: fence,
+                    shipment_id: shipment,
+                    driver_id: driver,
+                    kind,
+                    at: p.0,
+                    lat: p.1,
+                    lon: p.2,
+                };
+                for fence in fences.iter() {
+                    let presence = geo.fences.entry(fence.id).or_default();
+                    for (t, p) in step(&fence.shape, presence, prev, cur, fence.dwell_ms) {
+                        events.push(event(t.as_str(), Some(fence.id), None, p));
+                    }
+                }
+                for s in shipments.iter().filter(|s| s.driver_id == driver) {
+                    let delivery = s.status != "assigned";
+                    let (lat, lon) = if delivery { (s.delivery_lat, s.delivery_lon) } else { (s.pickup_lat, s.pickup_lon) };
+                    let shape = Shape::Circle { lat, lon, radius_m: self.stop_radius_m };
+                    let presence = geo.stops.entry((s.id, delivery)).or_default();
+                    let entered = step(&shape, presence, prev, cur, Millis::MAX).into_iter().find(|(t, _)| *t == Transition::Enter);
+                    let recorded = if delivery { s.delivery_arrived_at.is_some() } else { s.pickup_arrived_at.is_some() };
+                    let mut update = self.eta(s, cur, org);
+                    if let Some((_, p)) = entered {
+                        if !recorded && arrivals.insert((s.id, delivery)) {
+                            let kind = if delivery { "arrived_delivery" } else { "arrived_pickup" };
+                            events.push(event(kind, None, Some(s.id), p));
+                            if delivery {
+                                update.delivery_arrived_at = Some(p.0);
+                            } else {
+                                update.pickup_arrived_at = Some(p.0);
+                            }
+                        }
+                    }
+                    updates
+                        .entry(s.id)
+                        .and_modify(|u| {
+                            let (pa, da) = (u.pickup_arrived_at, u.delivery_arrived_at);
+                            *u = update.clone();
+                            u.pickup_arrived_at = u.pickup_arrived_at.or(pa);
+                            u.delivery_arrived_at = u.delivery_arrived_at.or(da);
+                        })
+                        .or_insert(update);
+                }
+                geo.last = Some(cur);
+            }
+        }
+        let now = now_ms();
+        let mut live = Vec::with_capacity(events.len() + updates.len());
+        for e in &events {
+            let id = geo_store::insert_event(tx, e, now).await?;
+            let body = json!({
+                "type": if e.geofence_id.is_some() { "geofence" } else { "arrival" },
+                "id": id, "kind": e.kind, "geofence_id": e.geofence_id, "shipment_id": e.shipment_id,
+                "driver_id": e.driver_id, "at": crate::domain::time::to_datetime(e.at), "lat": e.lat, "lon": e.lon,
+            });
+            live.push((e.org_id, LiveEvent { driver_id: e.driver_id, body }));
+        }
+        let mut updates: Vec<TrackingUpdate> = updates.into_values().collect();
+        updates.sort_by_key(|u| u.shipment_id);
+        for u in &updates {
+            geo_store::upsert_tracking(tx, u, now).await?;
+            let driver_id = by_org[&u.org_id].1.iter().find(|s| s.id == u.shipment_id).map_or(0, |s| s.driver_id);
+            let body = json!({
+                "type": "eta", "shipment_id": u.shipment_id, "driver_id": driver_id, "next_stop": u.next_stop,
+                "eta": crate::domain::time::to_datetime(u.eta_at), "distance_remaining_m": u.distance_remaining_m.round(),
+                "late": u.late,
+            });
+            live.push((u.org_id, LiveEvent { driver_id, body }));
+        }
+        Ok(live)
+    }
+
+    /// ETA to the next stop from `p`, and whether delivery will miss its window.
+    fn eta(&self, s: &ActiveShipment, p: Point, org_id: i64) -> TrackingUpdate {
+        let here = LatLon { lat: p.1, lon: p.2 };
+        let pickup = LatLon { lat: s.pickup_lat, lon: s.pickup_lon };
+        let delivery = LatLon { lat: s.delivery_lat, lon: s.delivery_lon };
+        let travel_ms = |metres: f64| (metres * ROAD_FACTOR / self.eta_mps * 1000.0) as Millis;
+        let (next_stop, distance, eta_at, delivery_eta) = if s.status == "assigned" {
+            let d = here.distance_m(pickup);
+            let at_pickup = p.0 + travel_ms(d);
+            let at_delivery = at_pickup + s.pickup_service_minutes * 60_000 + travel_ms(pickup.distance_m(delivery));
+            ("pickup", d + pickup.distance_m(delivery), at_pickup, at_delivery)
+        } else {
+            let d = here.distance_m(delivery);
+            let at = p.0 + travel_ms(d);
+            ("delivery", d, at, at)
+        };
+        TrackingUpdate {
+            shipment_id: s.id,
+            org_id,
+            pickup_arrived_at: None,
+            delivery_arrived_at: None,
+            next_stop,
+            eta_at,
+            distance_remaining_m: distance * ROAD_FACTOR,
+            late: delivery_eta > s.delivery_window_end,
+        }
+    }
+}

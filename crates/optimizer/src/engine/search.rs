@@ -1,0 +1,325 @@
+//! The search driver: initial construction, optional fleet minimization (vehicles
+//! first), then simulated annealing over SISR ruin-and-recreate moves. Stops on the
+//! deadline, the iteration budget or the cancel flag and returns the best state seen.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::instance::Instance;
+use super::recreate::{recreate, FleetLimit, Scratch};
+use super::rng::Rng;
+use super::ruin::{ruin, RuinParams};
+use super::state::{State, ABSENT};
+use super::{Objective, Progress};
+
+/// Start temperature, in multiples of the average nearest-neighbour distance.
+const START_TEMPERATURE: f64 = 10.0;
+/// Final temperature, same unit.
+const FINAL_TEMPERATURE: f64 = 0.05;
+/// Share of the budget the fleet minimization may use in vehicles-first mode.
+const FLEET_SHARE: f64 = 0.5;
+/// Fleet minimization gives up when removing one more route failed for this share.
+const FLEET_STALL_SHARE: f64 = 0.2;
+/// Share of fleet-minimization moves whose ruin is centred on an absent job.
+const ABSENT_SEED_RATE: f64 = 0.5;
+/// Probability of skipping an insertion position.
+const BLINK_RATE: f64 = 0.01;
+
+pub(crate) struct SearchConfig<'a> {
+    pub started: Instant,
+    pub deadline: Instant,
+    pub max_iterations: Option<u64>,
+    pub cancel: Option<Arc<AtomicBool>>,
+    pub objective: Objective,
+    pub seed: u64,
+    pub progress: Option<&'a (dyn Fn(&Progress) + Sync)>,
+}
+
+pub(crate) struct SearchResult {
+    pub state: State,
+    pub iterations: u64,
+    pub cancelled: bool,
+}
+
+struct Budget<'a> {
+    config: &'a SearchConfig<'a>,
+    iterations: u64,
+    cancelled: bool,
+}
+
+impl Budget<'_> {
+    /// Fraction of the whole budget used, in [0, 1].
+    fn used(&self) -> f64 {
+        let by_time = {
+            let total = self
+                .config
+                .deadline
+                .saturating_duration_since(self.config.started)
+                .as_secs_f64();
+            if total <= 0.0 {
+                1.0
+            } else {
+                self.config.started.elapsed().as_secs_f64() / total
+            }
+        };
+        match self.config.max_iterations {
+            // With an iteration budget the schedule depends on iterations only, so runs
+            // are reproducible for a seed whatever the machine speed.
+            Some(max) => self.iterations as f64 / max.max(1) as f64,
+            None => by_time,
+        }
+        .min(1.0)
+    }
+
+    fn exhausted(&mut self) -> bool {
+        if let Some(cancel) = &self.config.cancel {
+            if cancel.load(Ordering::Relaxed) {
+                self.cancelled = true;
+                return true;
+            }
+        }
+        if self
+            .config
+            .max_iterations
+            .is_some_and(|max| self.iterations >= max)
+        {
+            return true;
+        }
+        Instant::now() >= self.config.deadline
+    }
+}
+
+/// Runs the whole search from `state` (locked stops placed, other jobs absent).
+pub(crate) fn search(instance: &Instance, mut state: State, config: &SearchConfig) -> SearchResult {
+    let mut rng = Rng::new(config.seed);
+    let mut scratch = Scratch::new(instance);
+    let all_vehicles = FleetLimit {
+        max_routes: instance.vehicles.len(),
+    };
+    let mut jobs = std::mem::take(&mut state.absent);
+    state.begin();
+    recreate(
+        instance,
+        &mut state,
+        &mut jobs,
+        0.0,
+        all_vehicles,
+        &mut scratch,
+        &mut rng,
+    );
+    state.commit();
+    let mut budget = Budget {
+        config,
+        iterations: 0,
+        cancelled: false,
+    };
+    let mut limit = all_vehicles;
+    if config.objective == Objective::VehiclesFirst && state.absent.is_empty() {
+        state = minimize_fleet(instance, state, &mut budget, &mut scratch, &mut rng);
+        limit.max_routes = state.used_routes();
+    }
+    let state = anneal(instance, state, limit, &mut budget, &mut scratch, &mut rng);
+    SearchResult {
+        state,
+        iterations: budget.iterations,
+        cancelled: budget.cancelled,
+    }
+}
+
+fn report(config: &SearchConfig, state: &State, instance: &Instance, iterations: u64) {
+    if let Some(progress) = config.progress {
+        progress(&Progress {
+            iterations,
+            elapsed_seconds: config.started.elapsed().as_secs_f64(),
+            best_objective: state.objective(instance),
+            vehicles: state.used_routes(),
+            unassigned: state.absent.len(),
+        });
+    }
+}
+
+/// Simulated annealing over ruin-and-recreate moves; returns the best state.
+fn anneal(
+    instance: &Instance,
+    mut state: State,
+    limit: FleetLimit,
+    budget: &mut Budget,
+    scratch: &mut Scratch,
+    rng: &mut Rng,
+) -> State {
+    let params = RuinParams::default();
+    let start_fraction = budget.used();
+    let tune = |name: &str, default: f64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let hot = tune("FO_T0", START_TEMPERATURE) * instance.cost_scale;
+    let cold = tune("FO_TF", FINAL_TEMPERATURE) * instance.cost_scale;
+    let mut current = state.objective(instance);
+    let mut best = state.clone();
+    let mut best_cost = current;
+    let mut removed = Vec::new();
+    while !budget.exhausted() {
+        budget.iterations += 1;
+        let phase =
+            ((budget.used() - start_fraction) / (1.0 - start_fraction).max(1e-9)).clamp(0.0, 1.0);
+        let temperature = hot * (cold / hot).powf(phase);
+        state.begin();
+        // Half of the moves free the neighbourhood of an absent job.
+        let hint = (!state.absent.is_empty() && rng.unit() < ABSENT_SEED_RATE)
+            .then(|| instance.jobs[state.absent[rng.below(state.absent.len())]].stops[0]);
+        ruin(instance, &mut state, &params, hint, rng, &mut removed);
+        removed.append(&mut state.absent);
+        recreate(
+            instance,
+            &mut state,
+            &mut removed,
+            BLINK_RATE,
+            limit,
+            scratch,
+            rng,
+        );
+        let candidate = state.objective(instance);
+        if candidate < current - temperature * rng.unit().max(1e-300).ln() {
+            state.commit();
+            current = candidate;
+            if candidate < best_cost - 1e-9 {
+                best_cost = candidate;
+                best.clone_from(&state);
+                report(budget.config, &best, instance, budget.iterations);
+            }
+        } else {
+            state.rollback();
+        }
+    }
+    best
+}
+
+/// Lower bound on routes from total delivered and picked-up amounts.
+fn route_lower_bound(instance: &Instance, state: &State) -> usize {
+    let mut bound = 1;
+    for d in 0..3 {
+        let largest = instance
+            .vehicles
+            .iter()
+            .map(|v| v.capacity[d])
+            .max()
+            .unwrap_or(0);
+        if largest <= 0 {
+            continue;
+        }
+        let (mut delivered, mut picked) = (0i64, 0i64);
+        for (index, stop) in instance.stops.iter().enumerate() {
+            if state.route_of[index] == ABSENT {
+                continue;
+            }
+            delivered += stop.start_load[d];
+            if stop.start_load[d] == 0 && stop.delta[d] > 0 {
+                picked += stop.delta[d];
+            }
+        }
+        let needed = delivered.max(picked);
+        bound = bound.max(((needed + largest - 1) / largest) as usize);
+    }
+    bound
+}
+
+/// Fleet minimization (SISR style): empty a route, then ruin-and-recreate, accepting
+/// moves that reduce the number of absent jobs or the sum of their absence counters.
+fn minimize_fleet(
+    instance: &Instance,
+    mut state: State,
+    budget: &mut Budget,
+    scratch: &mut Scratch,
+    rng: &mut Rng,
+) -> State {
+    let params = RuinParams::default();
+    let lower_bound = route_lower_bound(instance, &state);
+    let mut absences = vec![0u64; instance.jobs.len()];
+    let mut best = state.clone();
+    let mut limit = FleetLimit {
+        max_routes: state.used_routes(),
+    };
+    let mut removed = Vec::new();
+    let stall = std::env::var("FO_STALL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(FLEET_STALL_SHARE);
+    let mut last_success = budget.used();
+    loop {
+        if state.absent.is_empty() {
+            last_success = budget.used();
+            best.clone_from(&state);
+            report(budget.config, &best, instance, budget.iterations);
+            if state.used_routes() <= lower_bound {
+                break;
+            }
+            let Some(route) = pick_route_to_remove(&state, rng) else {
+                break;
+            };
+            state.begin();
+            state.clear_route(instance, route);
+            state.commit();
+            limit.max_routes = state.used_routes();
+        }
+        let used = budget.used();
+        if budget.exhausted()
+            || used
+                >= std::env::var("FO_FLEET")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(FLEET_SHARE)
+            || used - last_success > stall
+        {
+            break;
+        }
+        budget.iterations += 1;
+        let before_count = state.absent.len();
+        let before_sum: u64 = state.absent.iter().map(|&j| absences[j]).sum();
+        state.begin();
+        // Half of the moves free the neighbourhood of an absent job.
+        let hint = (!state.absent.is_empty() && rng.unit() < ABSENT_SEED_RATE)
+            .then(|| instance.jobs[state.absent[rng.below(state.absent.len())]].stops[0]);
+        ruin(instance, &mut state, &params, hint, rng, &mut removed);
+        removed.append(&mut state.absent);
+        recreate(
+            instance,
+            &mut state,
+            &mut removed,
+            BLINK_RATE,
+            limit,
+            scratch,
+            rng,
+        );
+        let after_sum: u64 = state.absent.iter().map(|&j| absences[j]).sum();
+        if state.absent.len() < before_count || after_sum < before_sum {
+            state.commit();
+        } else {
+            state.rollback();
+        }
+        for &job in &state.absent {
+            absences[job] += 1;
+        }
+    }
+    best
+}
+
+/// A route without locked stops: usually the one with the fewest stops, sometimes random.
+fn pick_route_to_remove(state: &State, rng: &mut Rng) -> Option<usize> {
+    let candidates: Vec<usize> = (0..state.routes.len())
+        .filter(|&r| !state.routes[r].stops.is_empty() && state.routes[r].locked_len == 0)
+        .collect();
+    if candidates.is_empty() {
+        return None;
+    }
+    if rng.unit() < 0.5 {
+        return Some(candidates[rng.below(candidates.len())]);
+    }
+    candidates
+        .iter()
+        .copied()
+        .min_by_key(|&r| (state.routes[r].stops.len(), rng.below(1000)))
+}
