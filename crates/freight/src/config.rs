@@ -44,6 +44,22 @@ pub struct Config {
     #[arg(long, env = "FREIGHT_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
 
+    /// How often business gauges (on-time %, utilization) are recomputed, in seconds.
+    #[arg(long, env = "FREIGHT_BUSINESS_METRICS_SECS", default_value_t = 60)]
+    pub business_metrics_secs: u64,
+
+    /// Read-through cache for hot reads: `on` (default) or `off`.
+    #[arg(long, env = "FREIGHT_CACHE", default_value = "on")]
+    pub cache: String,
+
+    /// Seconds a cached response may live (writes invalidate earlier).
+    #[arg(long, env = "FREIGHT_CACHE_TTL_SECS", default_value_t = 30)]
+    pub cache_ttl_secs: u64,
+
+    /// Upper bound of cached bodies, in MiB.
+    #[arg(long, env = "FREIGHT_CACHE_MAX_MB", default_value_t = 64)]
+    pub cache_max_mb: u64,
+
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "FREIGHT_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -51,6 +67,10 @@ pub struct Config {
     /// GPS tracking settings (`FREIGHT_TRACKING_*`, `FREIGHT_OSMAND_ADDR`, …).
     #[command(flatten)]
     pub tracking: crate::tracking::TrackingConfig,
+
+    /// Rate limits (`FREIGHT_RATE_LIMITS`, `FREIGHT_RATE_LIMIT_*`, `REDIS_URL`).
+    #[command(flatten)]
+    pub rate_limits: crate::ratelimit::RateLimitConfig,
 }
 
 impl Config {
@@ -65,8 +85,17 @@ impl Config {
             db_max_connections: 16,
             request_timeout_secs: 30,
             max_body_bytes: 1024 * 1024,
+            business_metrics_secs: 60,
+            cache: "on".into(),
+            cache_ttl_secs: 30,
+            cache_max_mb: 64,
             tracking: crate::tracking::TrackingConfig::default(),
+            rate_limits: crate::ratelimit::RateLimitConfig::default(),
         }
+    }
+
+    pub fn cache_enabled(&self) -> bool {
+        !self.cache.eq_ignore_ascii_case("off")
     }
 
     pub fn access_token_ttl(&self) -> Duration {

@@ -15,10 +15,13 @@
 pub mod api_keys;
 pub mod auth_sessions;
 pub mod customers;
+pub mod dashboard;
 pub mod drivers;
+pub mod generations;
 pub mod idempotency;
 pub mod incidents;
 pub mod organizations;
+pub mod rate_limits;
 pub mod ratings;
 pub mod shipment_writes;
 pub mod shipments;
@@ -26,16 +29,20 @@ pub mod sql;
 pub mod users;
 pub mod vehicles;
 
+use std::future::Future;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow};
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
 pub use sql::Sql;
+
+use crate::observability::query_log::QueryLog;
+use tracing::Instrument as _;
 
 /// A statement without typed output.
 pub type Query<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
@@ -47,6 +54,33 @@ pub type QueryAs<'q, O> = sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArgumen
 pub enum Backend {
     Sqlite,
     Postgres,
+}
+
+impl Backend {
+    /// The OpenTelemetry `db.system` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgresql",
+        }
+    }
+}
+
+/// The first keyword of a statement, as a metrics label.
+fn statement_kind(sql: &str) -> &'static str {
+    let word = sql
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("");
+    match word.to_ascii_uppercase().as_str() {
+        "SELECT" | "WITH" => "select",
+        "INSERT" => "insert",
+        "UPDATE" => "update",
+        "DELETE" => "delete",
+        "BEGIN" | "COMMIT" | "ROLLBACK" => "transaction",
+        _ => "other",
+    }
 }
 
 /// Pool sizing and timeouts.
@@ -76,6 +110,8 @@ struct Inner {
     write: AnyPool,
     backend: Backend,
     statements: AtomicU64,
+    log: QueryLog,
+    generations: generations::Generations,
 }
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -125,6 +161,8 @@ impl Db {
                 write,
                 backend,
                 statements: AtomicU64::new(0),
+                log: QueryLog::default(),
+                generations: Default::default(),
             }),
         })
     }
@@ -151,38 +189,73 @@ impl Db {
         self.inner.statements.load(Ordering::Relaxed)
     }
 
-    fn observe(&self, _sql: &str) {
+    /// Runs one statement's future, timing it into the statement log, the metrics and a
+    /// `db.query` span (a child of the request span in traces).
+    async fn run<T>(
+        &self,
+        sql: &str,
+        fut: impl Future<Output = sqlx::Result<T>>,
+    ) -> sqlx::Result<T> {
+        let span = tracing::info_span!(
+            target: "freight::db",
+            "db.query",
+            db.system = self.inner.backend.name(),
+            db.statement = sql,
+            otel.kind = "client",
+        );
+        let started = Instant::now();
+        let result = fut.instrument(span).await;
+        let elapsed = started.elapsed();
         self.inner.statements.fetch_add(1, Ordering::Relaxed);
+        self.inner.log.record(sql, elapsed);
+        let kind = statement_kind(sql);
+        metrics::histogram!("db_query_duration_seconds", "kind" => kind)
+            .record(elapsed.as_secs_f64());
+        if result.is_err() {
+            metrics::counter!("db_query_errors_total", "kind" => kind).increment(1);
+        }
+        result
+    }
+
+    /// Change counters for cache invalidation; writes bump them after committing.
+    pub fn generations(&self) -> &generations::Generations {
+        &self.inner.generations
+    }
+
+    /// Per-statement statistics for the performance analyzer.
+    pub fn query_log(&self) -> &QueryLog {
+        &self.inner.log
     }
 
     /// One round trip, for readiness checks.
     pub async fn ping(&self) -> sqlx::Result<()> {
-        self.observe("SELECT 1");
-        self.inner.read.execute("SELECT 1").await.map(|_| ())
+        self.run("SELECT 1", self.inner.read.execute("SELECT 1"))
+            .await
+            .map(|_| ())
     }
 
     pub async fn fetch_all<'q, O>(&self, q: QueryAs<'q, O>) -> sqlx::Result<Vec<O>>
     where
         O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
-        self.observe(sqlx::Execute::sql(&q));
-        q.fetch_all(&self.inner.read).await
+        let sql = sqlx::Execute::sql(&q);
+        self.run(sql, q.fetch_all(&self.inner.read)).await
     }
 
     pub async fn fetch_optional<'q, O>(&self, q: QueryAs<'q, O>) -> sqlx::Result<Option<O>>
     where
         O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
-        self.observe(sqlx::Execute::sql(&q));
-        q.fetch_optional(&self.inner.read).await
+        let sql = sqlx::Execute::sql(&q);
+        self.run(sql, q.fetch_optional(&self.inner.read)).await
     }
 
     pub async fn fetch_one<'q, O>(&self, q: QueryAs<'q, O>) -> sqlx::Result<O>
     where
         O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
-        self.observe(sqlx::Execute::sql(&q));
-        q.fetch_one(&self.inner.read).await
+        let sql = sqlx::Execute::sql(&q);
+        self.run(sql, q.fetch_one(&self.inner.read)).await
     }
 
     /// A single `INSERT … RETURNING` outside a transaction.
@@ -190,21 +263,21 @@ impl Db {
     where
         O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
-        self.observe(sqlx::Execute::sql(&q));
-        q.fetch_one(&self.inner.write).await
+        let sql = sqlx::Execute::sql(&q);
+        self.run(sql, q.fetch_one(&self.inner.write)).await
     }
 
     /// A single write statement outside a transaction.
     pub async fn execute<'q>(&self, q: Query<'q>) -> sqlx::Result<AnyQueryResult> {
-        self.observe(sqlx::Execute::sql(&q));
-        q.execute(&self.inner.write).await
+        let sql = sqlx::Execute::sql(&q);
+        self.run(sql, q.execute(&self.inner.write)).await
     }
 
     /// Starts a write transaction. Multi-row writes always happen inside one.
     pub async fn begin(&self) -> sqlx::Result<Tx> {
-        self.observe("BEGIN");
+        let tx = self.run("BEGIN", self.inner.write.begin()).await?;
         Ok(Tx {
-            tx: self.inner.write.begin().await?,
+            tx,
             db: self.clone(),
         })
     }
@@ -231,34 +304,34 @@ impl Tx {
     where
         O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
-        self.db.observe(sqlx::Execute::sql(&q));
-        q.fetch_all(&mut *self.tx).await
+        let sql = sqlx::Execute::sql(&q);
+        self.db.run(sql, q.fetch_all(&mut *self.tx)).await
     }
 
     pub async fn fetch_optional<'q, O>(&mut self, q: QueryAs<'q, O>) -> sqlx::Result<Option<O>>
     where
         O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
-        self.db.observe(sqlx::Execute::sql(&q));
-        q.fetch_optional(&mut *self.tx).await
+        let sql = sqlx::Execute::sql(&q);
+        self.db.run(sql, q.fetch_optional(&mut *self.tx)).await
     }
 
     pub async fn fetch_one<'q, O>(&mut self, q: QueryAs<'q, O>) -> sqlx::Result<O>
     where
         O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
-        self.db.observe(sqlx::Execute::sql(&q));
-        q.fetch_one(&mut *self.tx).await
+        let sql = sqlx::Execute::sql(&q);
+        self.db.run(sql, q.fetch_one(&mut *self.tx)).await
     }
 
     pub async fn execute<'q>(&mut self, q: Query<'q>) -> sqlx::Result<AnyQueryResult> {
-        self.db.observe(sqlx::Execute::sql(&q));
-        q.execute(&mut *self.tx).await
+        let sql = sqlx::Execute::sql(&q);
+        self.db.run(sql, q.execute(&mut *self.tx)).await
     }
 
     pub async fn commit(self) -> sqlx::Result<()> {
-        self.db.observe("COMMIT");
-        self.tx.commit().await
+        let db = self.db;
+        db.run("COMMIT", self.tx.commit()).await
     }
 }
 

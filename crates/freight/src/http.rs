@@ -5,7 +5,9 @@
 //! generated from the same code that routes requests.
 
 pub mod admin;
+pub mod cached;
 pub mod customers;
+pub mod dashboard;
 pub mod drivers;
 pub mod error;
 pub mod extract;
@@ -14,6 +16,8 @@ pub mod health;
 pub mod idempotency;
 pub mod merge_patch;
 pub mod pagination;
+pub mod performance;
+pub mod rate_limits;
 pub mod sessions;
 pub mod shipments;
 pub mod tracking;
@@ -39,6 +43,12 @@ use error::ApiError;
 
 /// Builds the complete application router.
 pub fn app(state: AppState) -> Router {
+    app_with(state, Router::new())
+}
+
+/// The application router with `extra` routes mounted inside the same middleware (tests use
+/// it to plant fixture routes, e.g. a deliberate N+1 for the analyzer).
+pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
     let (router, api) = api_router(&state).split_for_parts();
     let api = std::sync::Arc::new(api);
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
@@ -49,7 +59,21 @@ pub fn app(state: AppState) -> Router {
             axum::routing::get(move || async move { Json(api.as_ref().clone()) }),
         )
         .merge(tracking::osmand_routes())
+        .merge(extra)
+        .route(
+            "/metrics",
+            axum::routing::get(crate::observability::metrics::render),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::observability::metrics::track,
+        ))
         .fallback(|| async { ApiError::NotFound("route") })
+        // Outside the routes so unmatched paths are limited too (see `ratelimit::middleware`).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::ratelimit::middleware::layer,
+        ))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
@@ -58,7 +82,13 @@ pub fn app(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::map_response(
+            |mut response: axum::response::Response| async move {
+                crate::telemetry::inject_traceparent(response.headers_mut());
+                response
+            },
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(crate::telemetry::request_span))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(SetSensitiveRequestHeadersLayer::new([
@@ -77,7 +107,10 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(drivers::router())
         .merge(vehicles::router())
         .merge(feedback::router())
+        .merge(dashboard::router())
+        .merge(performance::router())
         .merge(admin::router())
+        .merge(rate_limits::router())
         .merge(tracking::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -10,12 +10,16 @@
 //! - [`seed`]: demo data; [`bench`]: load generator.
 //! - [`tracking`]: GPS ingest pipeline, live fan-out, geofences, ETAs, track history.
 
+pub mod analyze;
 pub mod auth;
 pub mod bench;
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod observability;
+pub mod ratelimit;
 pub mod seed;
 pub mod startup;
 pub mod state;

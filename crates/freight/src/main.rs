@@ -23,6 +23,8 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+// Parsed once at start-up; boxing the large `Serve` config would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Run the HTTP API (and background workers).
     Serve {
@@ -55,6 +57,18 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Rate limits: `freight ratelimit report [--json]` reads the recorded traffic.
+    Ratelimit {
+        #[command(subcommand)]
+        command: freight::ratelimit::cli::RatelimitCommand,
+    },
+    /// Replay real vehicle traces against a running server (WebSocket and OsmAnd).
+    Simulate(freight::tracking::simulate::SimulateArgs),
+    /// Performance analysis: writes performance-analysis-<date>.json (slow statements, N+1,
+    /// cache, rate limits, cost per call, ranked bottlenecks).
+    Analyze(freight::analyze::cli::AnalyzeArgs),
+    /// Writes performance-baseline.json from live metrics.
+    Baseline(freight::analyze::cli::AnalyzeArgs),
 }
 
 #[derive(Subcommand)]
@@ -85,6 +99,8 @@ enum UserCommand {
 enum BenchCommand {
     /// Mixed API workload over loopback: throughput and latency percentiles.
     Load(bench::load::LoadArgs),
+    /// GPS ingest: HTTP batch and WebSocket fixes/s, live fan-out lag, memory per device.
+    Ingest(freight::tracking::bench::IngestArgs),
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -109,8 +125,14 @@ fn print_demo_logins(port: u16) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
-    telemetry::init();
-    match Cli::parse().command {
+    let telemetry = telemetry::init();
+    let result = run(Cli::parse().command).await;
+    telemetry.shutdown();
+    result
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve { demo, config } => {
             let app = Application::build(config).await?;
             if demo {
@@ -118,6 +140,8 @@ async fn main() -> anyhow::Result<()> {
                     tracing::info!("demo data seeded");
                 }
                 print_demo_logins(app.port());
+                // Keep the demo fleet moving along real traces.
+                freight::tracking::demo::spawn(app.state().clone());
             }
             tracing::info!(port = app.port(), "listening");
             app.run_until_stopped(shutdown_signal()).await
@@ -186,5 +210,20 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Load(args),
         } => bench::load::run(args).await.map(|_| ()),
+        Command::Bench {
+            command: BenchCommand::Ingest(args),
+        } => freight::tracking::bench::run(args).await,
+        Command::Simulate(args) => freight::tracking::simulate::run(args).await,
+        Command::Ratelimit { command } => freight::ratelimit::cli::run(command).await,
+        Command::Analyze(args) => {
+            freight::analyze::cli::run(args, freight::analyze::cli::Document::Analysis)
+                .await
+                .map(|_| ())
+        }
+        Command::Baseline(args) => {
+            freight::analyze::cli::run(args, freight::analyze::cli::Document::Baseline)
+                .await
+                .map(|_| ())
+        }
     }
 }

@@ -61,14 +61,25 @@ impl Application {
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
-        let tracking = crate::tracking::Tracking::start(db.clone(), config.tracking.clone()).await?;
+        let tracking =
+            crate::tracking::Tracking::start(db.clone(), config.tracking.clone()).await?;
+        let rate_limits =
+            crate::ratelimit::RateLimits::start(db.clone(), config.rate_limits.clone())?;
+        let cache = crate::cache::Cache::new(
+            config.cache_max_mb * 1024 * 1024,
+            Duration::from_secs(config.cache_ttl_secs),
+            config.cache_enabled(),
+        );
         let state = AppState {
             db,
             config: Arc::new(config),
             tokens: Arc::new(tokens),
             revoked: Arc::new(revoked),
             started_at: Instant::now(),
+            observability: crate::observability::Observability::new(),
+            cache,
             tracking,
+            rate_limits,
         };
         Ok(Application { listener, state })
     }
@@ -90,9 +101,24 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        self.run_until_stopped_with(axum::Router::new(), shutdown)
+            .await
+    }
+
+    /// Like [`run_until_stopped`](Self::run_until_stopped) with `extra` routes mounted inside
+    /// the application's middleware (test fixtures).
+    pub async fn run_until_stopped_with(
+        self,
+        extra: axum::Router<AppState>,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let state = self.state.clone();
         let housekeeping = tokio::spawn(housekeeping(state.clone()));
-        let app = http::app(state.clone());
+        let business_metrics = tokio::spawn(crate::observability::business::run(
+            state.db.clone(),
+            Duration::from_secs(state.config.business_metrics_secs),
+        ));
+        let app = http::app_with(state.clone(), extra);
         let tracking = crate::tracking::background::start(&state);
         axum::serve(
             self.listener,
@@ -102,8 +128,10 @@ impl Application {
         .await
         .context("serving HTTP")?;
         housekeeping.abort();
+        business_metrics.abort();
         // Acknowledged fixes are already durable; this commits what is still queued.
         tracking.stop().await;
+        state.rate_limits.stop().await;
         state.db.close().await;
         tracing::info!("server stopped");
         Ok(())

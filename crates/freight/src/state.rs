@@ -15,6 +15,12 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub revoked: Arc<RevokedSessions>,
     pub started_at: Instant,
+    /// Read-through cache for hot reads.
+    pub cache: crate::cache::Cache,
+    /// Metrics recorder handle and the analyzer's route statistics.
+    pub observability: crate::observability::Observability,
     /// GPS ingest pipeline, latest positions and live fan-out.
     pub tracking: crate::tracking::Tracking,
+    /// Tiered rate limits: counters (in-process or Redis), overrides, traffic recorder.
+    pub rate_limits: crate::ratelimit::RateLimits,
 }

@@ -1,19 +1,162 @@
-//! Logging setup: human-readable lines by default, JSON with `LOG_FORMAT=json`, filtered by
-//! `RUST_LOG` (default `info`).
+//! Logs and traces.
+//!
+//! Logs are human-readable by default and JSON with `LOG_FORMAT=json`, filtered by
+//! `RUST_LOG` (default `info`). When `OTEL_EXPORTER_OTLP_ENDPOINT` is set, every span (one
+//! per request, one per statement, solver runs, WebSocket batches) is also exported over
+//! OTLP/HTTP to that collector (Jaeger and every OpenTelemetry collector accept it). The
+//! request span joins the caller's trace when a W3C `traceparent` header arrives, and the
+//! trace id appears in log lines, in problem+json bodies and in the response `traceparent`.
 
-use tracing_subscriber::{fmt, EnvFilter};
+use axum::http::{HeaderMap, HeaderValue};
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
+use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
+use opentelemetry_otlp::WithExportConfig;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::Resource;
+use tracing::Subscriber;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{fmt, EnvFilter, Layer};
 
-/// Installs the global subscriber. Safe to call more than once (later calls do nothing).
-pub fn init() {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+/// Keeps the trace exporter alive; call [`Telemetry::shutdown`] before exit to flush spans.
+#[derive(Default)]
+pub struct Telemetry {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl Telemetry {
+    /// Flushes and stops the exporter.
+    pub fn shutdown(self) {
+        if let Some(provider) = self.provider {
+            let _ = provider.shutdown();
+        }
+    }
+}
+
+/// Installs the global subscriber (logs, and traces when configured). Later calls do nothing.
+pub fn init() -> Telemetry {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let json = std::env::var("LOG_FORMAT")
         .map(|v| v.eq_ignore_ascii_case("json"))
         .unwrap_or(false);
-    let builder = fmt().with_env_filter(filter).with_target(true);
-    let _ = if json {
-        builder.json().flatten_event(true).try_init()
+    let log_layer = if json {
+        fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .boxed()
     } else {
-        builder.try_init()
+        fmt::layer().with_target(true).boxed()
     };
+    let endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .ok()
+        .filter(|e| !e.is_empty());
+    let (otel, provider) = match endpoint
+        .as_deref()
+        .map(|e| trace_layer(&format!("{}/v1/traces", e.trim_end_matches('/'))))
+    {
+        Some(Ok((layer, provider))) => (Some(layer), Some(provider)),
+        Some(Err(e)) => {
+            eprintln!("OpenTelemetry export disabled: {e}");
+            (None, None)
+        }
+        None => (None, None),
+    };
+    let _ = tracing_subscriber::registry()
+        .with(log_layer.with_filter(filter))
+        .with(otel)
+        .try_init();
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    Telemetry { provider }
+}
+
+/// An OpenTelemetry layer exporting spans to `traces_url` (a full OTLP/HTTP `/v1/traces` URL),
+/// and its provider (keep it to flush). Request and statement spans are kept at `info`.
+pub fn trace_layer<S>(
+    traces_url: &str,
+) -> anyhow::Result<(Box<dyn Layer<S> + Send + Sync>, SdkTracerProvider)>
+where
+    S: Subscriber + for<'a> LookupSpan<'a> + Send + Sync,
+{
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_endpoint(traces_url)
+        .with_timeout(std::time::Duration::from_secs(5))
+        .build()?;
+    let provider = SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(Resource::builder().with_service_name("freight").build())
+        .build();
+    let tracer = provider.tracer("freight");
+    let layer = tracing_opentelemetry::layer()
+        .with_tracer(tracer)
+        .with_filter(EnvFilter::new(
+            "info,sqlx=warn,h2=warn,hyper=warn,reqwest=warn",
+        ))
+        .boxed();
+    Ok((layer, provider))
+}
+
+struct HeaderExtractor<'a>(&'a HeaderMap);
+
+impl Extractor for HeaderExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(|k| k.as_str()).collect()
+    }
+}
+
+struct HeaderInjector<'a>(&'a mut HeaderMap);
+
+impl Injector for HeaderInjector<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        if let (Ok(name), Ok(value)) = (
+            axum::http::HeaderName::try_from(key),
+            HeaderValue::try_from(value),
+        ) {
+            self.0.insert(name, value);
+        }
+    }
+}
+
+/// The request span: joins the caller's trace from `traceparent` and records the trace id.
+pub fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let span = tracing::info_span!(
+        "request",
+        http.method = %request.method(),
+        http.target = %request.uri().path(),
+        trace_id = tracing::field::Empty,
+        otel.kind = "server",
+    );
+    let parent = TraceContextPropagator::new().extract(&HeaderExtractor(request.headers()));
+    let _ = span.set_parent(parent);
+    if let Some(id) = trace_id_of(&span) {
+        span.record("trace_id", id.as_str());
+    }
+    span
+}
+
+fn trace_id_of(span: &tracing::Span) -> Option<String> {
+    let context = span.context();
+    let span_context = context.span().span_context().clone();
+    span_context
+        .is_valid()
+        .then(|| span_context.trace_id().to_string())
+}
+
+/// The trace id of the span currently entered, when tracing is exporting.
+pub fn current_trace_id() -> Option<String> {
+    trace_id_of(&tracing::Span::current())
+}
+
+/// Writes the current span's `traceparent` into `headers` (responses and outgoing calls).
+pub fn inject_traceparent(headers: &mut HeaderMap) {
+    let context = tracing::Span::current().context();
+    TraceContextPropagator::new().inject_context(&context, &mut HeaderInjector(headers));
 }

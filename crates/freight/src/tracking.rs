@@ -11,9 +11,11 @@
 //!
 //! [`Tracking`] is the handle kept in `AppState`; protocol adapters live in `http::tracking`.
 
-pub mod config;
 pub mod background;
+pub mod bench;
+pub mod config;
 pub mod counters;
+pub mod demo;
 pub mod devices;
 pub mod filter;
 pub mod fix;
@@ -23,7 +25,9 @@ pub mod geofence;
 pub mod history;
 pub mod hub;
 pub mod osmand;
+pub mod simulate;
 pub mod store;
+pub mod traces;
 pub mod writer;
 
 use std::collections::HashMap;
@@ -154,9 +158,15 @@ impl Tracking {
         {
             let mut tracks = lock(&self.inner.tracks);
             for (i, f) in fixes.into_iter().enumerate() {
-                let verdict = fix::check(&f, now, self.inner.config.max_accuracy_m).and_then(|()| {
-                    tracks.entry(f.subject.driver_id).or_default().admit(f.fix_time, f.lat, f.lon, self.inner.config.max_speed_mps)
-                });
+                let verdict =
+                    fix::check(&f, now, self.inner.config.max_accuracy_m).and_then(|()| {
+                        tracks.entry(f.subject.driver_id).or_default().admit(
+                            f.fix_time,
+                            f.lat,
+                            f.lon,
+                            self.inner.config.max_speed_mps,
+                        )
+                    });
                 match verdict {
                     Ok(()) => kept.push(f),
                     Err(reason) => dropped.push((i, reason, f.subject.org_id)),
@@ -177,14 +187,20 @@ impl Tracking {
     }
 
     /// Step 3 onwards: hands admitted fixes to the writer and resolves once they are durable.
-    pub fn store(&self, fixes: Vec<Fix>) -> impl std::future::Future<Output = Result<(), StoreError>> + Send + 'static {
+    pub fn store(
+        &self,
+        fixes: Vec<Fix>,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send + 'static {
         let writer = self.inner.writer.clone();
         async move {
             if fixes.is_empty() {
                 return Ok(());
             }
             let (done, wait) = oneshot::channel();
-            writer.send(WriterMsg::Fixes { fixes, done }).await.map_err(|_| StoreError)?;
+            writer
+                .send(WriterMsg::Fixes { fixes, done })
+                .await
+                .map_err(|_| StoreError)?;
             wait.await.map_err(|_| StoreError)?.map_err(|()| StoreError)
         }
     }
@@ -200,8 +216,10 @@ impl Tracking {
     /// The latest position of every driver of `org_id` the filter lets through.
     pub fn snapshot(&self, org_id: i64, filter: &LiveFilter) -> Vec<LivePosition> {
         let latest = self.inner.latest.read().unwrap_or_else(|e| e.into_inner());
-        let mut out: Vec<LivePosition> =
-            latest.get(&org_id).map(|m| m.values().filter(|p| filter.wants(p)).cloned().collect()).unwrap_or_default();
+        let mut out: Vec<LivePosition> = latest
+            .get(&org_id)
+            .map(|m| m.values().filter(|p| filter.wants(p)).cloned().collect())
+            .unwrap_or_default();
         out.sort_by_key(|p| p.driver_id);
         out
     }
@@ -217,8 +235,15 @@ impl Tracking {
     }
 
     /// The subject for a driver of `org_id`, or `None` if no such driver is in that org.
-    pub async fn driver_subject(&self, org_id: i64, driver_id: i64) -> sqlx::Result<Option<Subject>> {
-        let cached = lock(&self.inner.drivers).get(&driver_id).filter(|(_, at)| at.elapsed() < SUBJECT_TTL).map(|(d, _)| *d);
+    pub async fn driver_subject(
+        &self,
+        org_id: i64,
+        driver_id: i64,
+    ) -> sqlx::Result<Option<Subject>> {
+        let cached = lock(&self.inner.drivers)
+            .get(&driver_id)
+            .filter(|(_, at)| at.elapsed() < SUBJECT_TTL)
+            .map(|(d, _)| *d);
         let found = match cached {
             Some(found) => found,
             None => {
@@ -237,7 +262,10 @@ impl Tracking {
 
     /// The subject of a registered, enabled device identifier.
     pub async fn device_subject(&self, identifier: &str) -> sqlx::Result<Option<Subject>> {
-        let cached = lock(&self.inner.devices).get(identifier).filter(|(_, at)| at.elapsed() < SUBJECT_TTL).map(|(s, _)| *s);
+        let cached = lock(&self.inner.devices)
+            .get(identifier)
+            .filter(|(_, at)| at.elapsed() < SUBJECT_TTL)
+            .map(|(s, _)| *s);
         if let Some(found) = cached {
             return Ok(found);
         }
@@ -257,7 +285,10 @@ impl Tracking {
 
     /// Counts a request from a device nobody registered.
     pub fn count_unknown_device(&self) {
-        self.inner.counters.unknown_device.fetch_add(1, Ordering::Relaxed);
+        self.inner
+            .counters
+            .unknown_device
+            .fetch_add(1, Ordering::Relaxed);
     }
 
     /// A future that resolves when shutdown begins.
@@ -297,7 +328,10 @@ impl Tracking {
 
     /// The dedicated OsmAnd port, if bound and not yet serving.
     pub fn osmand_port(&self) -> Option<u16> {
-        lock(&self.inner.osmand_listener).as_ref().and_then(|l| l.local_addr().ok()).map(|a| a.port())
+        lock(&self.inner.osmand_listener)
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port())
     }
 
     /// Stops ingest: tells connections, waits (bounded) for them to send their last acks,
@@ -323,7 +357,10 @@ impl Inner {
     /// A driver's latest known point (before the batch being written).
     fn latest_point(&self, org_id: i64, driver_id: i64) -> Option<geofence::Point> {
         let latest = self.latest.read().unwrap_or_else(|e| e.into_inner());
-        latest.get(&org_id).and_then(|m| m.get(&driver_id)).map(|p| (p.timestamp, p.lat, p.lon))
+        latest
+            .get(&org_id)
+            .and_then(|m| m.get(&driver_id))
+            .map(|p| (p.timestamp, p.lat, p.lon))
     }
 
     fn is_newer_than_latest(&self, f: &Fix) -> bool {
@@ -341,7 +378,10 @@ impl Inner {
             let mut latest = self.latest.write().unwrap_or_else(|e| e.into_inner());
             for f in batch {
                 let org = latest.entry(f.subject.org_id).or_default();
-                if org.get(&f.subject.driver_id).is_some_and(|p| p.timestamp >= f.fix_time) {
+                if org
+                    .get(&f.subject.driver_id)
+                    .is_some_and(|p| p.timestamp >= f.fix_time)
+                {
                     continue;
                 }
                 let p = LivePosition {
@@ -364,9 +404,17 @@ impl Inner {
         for (org, e) in events {
             events_by_org.entry(org).or_default().push(e);
         }
-        for org in advanced.keys().chain(events_by_org.keys()).copied().collect::<std::collections::HashSet<_>>() {
+        for org in advanced
+            .keys()
+            .chain(events_by_org.keys())
+            .copied()
+            .collect::<std::collections::HashSet<_>>()
+        {
             let positions = advanced.get(&org).map(Vec::as_slice).unwrap_or_default();
-            let events = events_by_org.get(&org).map(Vec::as_slice).unwrap_or_default();
+            let events = events_by_org
+                .get(&org)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             self.hub.publish(org, positions, events);
         }
     }

@@ -178,6 +178,8 @@ pub fn reoptimize(
         let mut best: Option<search::SearchResult> = None;
         let (mut iterations, mut cancelled) = (0, false);
         for segment in 0..segments {
+            // The last of several restarts polishes the best solution found so far.
+            let polish = segments > 2 && segment + 1 == segments;
             let config = SearchConfig {
                 started: Instant::now(),
                 deadline: started
@@ -192,8 +194,13 @@ pub fn reoptimize(
                     .wrapping_add((thread as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
                     .wrapping_add((segment as u64).wrapping_mul(0xD1B5_4A32_D192_ED03)),
                 progress,
+                polish,
             };
-            let result = search(&instance, state.clone(), &config);
+            let start = match (&best, polish) {
+                (Some(b), true) => b.state.clone(),
+                _ => state.clone(),
+            };
+            let result = search(&instance, start, &config);
             iterations += result.iterations;
             cancelled |= result.cancelled;
             if best.as_ref().is_none_or(|b| better(&result, b)) {
@@ -335,6 +342,21 @@ pub fn explain_unserviceable(
     cost: &dyn TransportCost,
     job_index: usize,
 ) -> Result<Option<UnassignedReason>, Error> {
+    let mut issues = crate::validate::validate(problem);
+    if job_index >= problem.jobs.len() {
+        issues.push(InputIssue::new(
+            "E1016",
+            "job_index",
+            format!(
+                "job index {job_index} is out of range ({} jobs)",
+                problem.jobs.len()
+            ),
+            "pass the index of a job in `Problem::jobs`",
+        ));
+    }
+    if !issues.is_empty() {
+        return Err(Error::Invalid(issues));
+    }
     let instance = Instance::build(problem, cost)?;
     let empty: Vec<route::Route> = (0..instance.vehicles.len())
         .map(|v| route::Route::new(&instance, v))

@@ -33,6 +33,10 @@ pub enum Action {
     GeofencesWrite,
     /// Register tracker devices and read ingest counters.
     DevicesManage,
+    /// Read and change the organization's rate limits (admin only).
+    RateLimitsManage,
+    /// The performance analyzer and baseline (admin only).
+    PerformanceRead,
 }
 
 /// Whether `role` may perform `action` at all.
@@ -40,7 +44,10 @@ pub fn allows(role: Role, action: Action) -> bool {
     use Action::*;
     match role {
         Role::Admin => true,
-        Role::Dispatcher => !matches!(action, UsersManage | ApiKeysManage | RatingsCreate),
+        Role::Dispatcher => !matches!(
+            action,
+            UsersManage | ApiKeysManage | RatingsCreate | RateLimitsManage | PerformanceRead
+        ),
         Role::Analyst => matches!(
             action,
             ShipmentsRead
@@ -127,6 +134,8 @@ capabilities!(
     TrackingRead,
     GeofencesWrite,
     DevicesManage,
+    RateLimitsManage,
+    PerformanceRead,
 );
 
 #[cfg(test)]

@@ -100,7 +100,8 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<LoadReport> {
     Ok(report)
 }
 
-async fn spawn_server() -> anyhow::Result<(tokio::process::Child, String)> {
+/// Starts `freight serve --demo` on a free loopback port; returns the child and its base URL.
+pub async fn spawn_server() -> anyhow::Result<(tokio::process::Child, String)> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
@@ -136,7 +137,8 @@ async fn spawn_server() -> anyhow::Result<(tokio::process::Child, String)> {
     bail!("the server did not become ready within 30 s")
 }
 
-async fn stop_child(child: &mut tokio::process::Child) {
+/// Stops a child server with SIGTERM (graceful), killing it after 10 s.
+pub async fn stop_child(child: &mut tokio::process::Child) {
     #[cfg(unix)]
     if let Some(pid) = child.id() {
         let _ = std::process::Command::new("kill")

@@ -71,17 +71,29 @@ pub async fn list(db: &Db, org_id: i64) -> sqlx::Result<Vec<ApiKey>> {
     .await
 }
 
-/// Stores a new key; `driver_id` binds a device key to one driver.
-pub async fn create(
-    db: &Db,
-    org_id: i64,
-    name: &str,
-    role: Role,
-    driver_id: Option<i64>,
-    created_by: Option<i64>,
-    prefix: &str,
-    hash: &str,
-) -> ApiResult<ApiKey> {
+/// A key to store: who it acts as, and the digest of its secret.
+pub struct NewApiKey<'a> {
+    pub org_id: i64,
+    pub name: &'a str,
+    pub role: Role,
+    /// Binds a device key to one driver.
+    pub driver_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub prefix: &'a str,
+    pub hash: &'a str,
+}
+
+/// Stores a new key.
+pub async fn create(db: &Db, key: &NewApiKey<'_>) -> ApiResult<ApiKey> {
+    let NewApiKey {
+        org_id,
+        name,
+        role,
+        driver_id,
+        created_by,
+        prefix,
+        hash,
+    } = *key;
     if let Some(id) = driver_id {
         let found: Option<NewId> = db
             .fetch_optional(

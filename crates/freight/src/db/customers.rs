@@ -89,14 +89,14 @@ pub async fn list(db: &Db, scope: &Scope, page: PageRequest) -> sqlx::Result<Vec
     }
     sql.push(" ORDER BY id DESC LIMIT ")
         .bind(page.fetch_limit());
-    Ok(db.fetch_all(sql.query_as()).await?)
+    db.fetch_all(sql.query_as()).await
 }
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Customer>> {
     let mut sql = Sql::new(SELECT);
     push_scope(&mut sql, scope);
     sql.push(" AND id = ").bind(id);
-    Ok(db.fetch_optional(sql.query_as()).await?)
+    db.fetch_optional(sql.query_as()).await
 }
 
 pub async fn create(db: &Db, scope: &Scope, f: &CustomerFields) -> ApiResult<Customer> {

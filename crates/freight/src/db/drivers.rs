@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 use utoipa::ToSchema;
 
+use super::generations::Subject;
 use super::{Db, NewId, Sql, Tx};
 use crate::auth::{Scope, Visibility};
 use crate::domain::time::now_ms;
@@ -194,6 +195,8 @@ pub async fn create(db: &Db, scope: &Scope, f: &DriverFields) -> ApiResult<Drive
         )
         .await?;
     tx.commit().await?;
+    db.generations()
+        .bump(scope.org_id, &[Subject::Drivers, Subject::Shipments]);
     get(db, scope, row.id)
         .await?
         .ok_or(ApiError::NotFound("driver"))
@@ -233,6 +236,8 @@ pub async fn update(
         )
         .await?;
     tx.commit().await?;
+    db.generations()
+        .bump(scope.org_id, &[Subject::Drivers, Subject::Shipments]);
     let current = get(db, scope, id)
         .await?
         .ok_or(ApiError::NotFound("driver"))?;
@@ -309,6 +314,8 @@ pub async fn start_session(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<
         .await?;
     set_status(&mut tx, scope.org_id, driver_id, DriverStatus::Available).await?;
     tx.commit().await?;
+    db.generations()
+        .bump(scope.org_id, &[Subject::Drivers, Subject::Shipments]);
     Ok(DriverSession {
         id: row.id,
         driver_id,
@@ -348,6 +355,8 @@ pub async fn end_session(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<Dr
     .await?;
     set_status(&mut tx, scope.org_id, driver_id, DriverStatus::OffDuty).await?;
     tx.commit().await?;
+    db.generations()
+        .bump(scope.org_id, &[Subject::Drivers, Subject::Shipments]);
     session.ended_at = Some(now);
     Ok(session)
 }

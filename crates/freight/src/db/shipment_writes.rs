@@ -3,6 +3,7 @@
 //! Each write runs in one transaction that also records the shipment event, so a status
 //! never changes without its history, and a rejected write leaves nothing behind.
 
+use super::generations::Subject;
 use super::shipments::{
     push_scope, DriverSummary, Shipment, ShipmentMeta, ShipmentRow, VehicleSummary, SELECT_SHIPMENT,
 };
@@ -66,9 +67,16 @@ pub async fn create(
         now,
     )
     .await?;
-    let meta = ShipmentMeta { id, status, created_at: now, updated_at: now, version: 1 };
+    let meta = ShipmentMeta {
+        id,
+        status,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
     let shipment = Shipment::assemble(meta, fields.clone(), None, None);
     tx.commit().await?;
+    db.generations().bump(scope.org_id, &[Subject::Shipments]);
     Ok(shipment)
 }
 
@@ -191,9 +199,15 @@ pub async fn update(
         Err(e) => return Err(e.into()),
     }
     let (driver, vehicle) = current.summaries();
-    let meta = ShipmentMeta { updated_at: now, version: current.version + 1, ..current.meta() };
+    let meta = ShipmentMeta {
+        updated_at: now,
+        version: current.version + 1,
+        ..current.meta()
+    };
     let shipment = Shipment::assemble(meta, fields, driver, vehicle);
     tx.commit().await?;
+    db.generations()
+        .bump(scope.org_id, &[Subject::Shipments, Subject::Shipment(id)]);
     Ok(shipment)
 }
 
@@ -254,10 +268,24 @@ pub async fn transition(
         now,
     )
     .await?;
-    let (driver, vehicle) = if release { (None, None) } else { current.summaries() };
-    let meta = ShipmentMeta { status: to, updated_at: now, version: current.version + 1, ..current.meta() };
+    let (driver, vehicle) = if release {
+        (None, None)
+    } else {
+        current.summaries()
+    };
+    let meta = ShipmentMeta {
+        status: to,
+        updated_at: now,
+        version: current.version + 1,
+        ..current.meta()
+    };
     let shipment = Shipment::assemble(meta, current.fields(), driver, vehicle);
     tx.commit().await?;
+    db.generations()
+        .bump(scope.org_id, &[Subject::Shipments, Subject::Shipment(id)]);
+    if to == ShipmentStatus::Delivered {
+        crate::observability::business::record_delivery(current.created_at, now);
+    }
     Ok(shipment)
 }
 
@@ -301,9 +329,16 @@ pub async fn assign(
         )
         .await?
         .ok_or_else(|| {
-            ApiError::field("driver_id", format!("no driver {driver_id} in this organization"))
+            ApiError::field(
+                "driver_id",
+                format!("no driver {driver_id} in this organization"),
+            )
         })?;
-    let driver = DriverSummary { id: driver.id, name: driver.name, status: driver.status };
+    let driver = DriverSummary {
+        id: driver.id,
+        name: driver.name,
+        status: driver.status,
+    };
     let vehicle = super::vehicles::get_in_tx(&mut tx, scope.org_id, vehicle_id)
         .await?
         .ok_or_else(|| {
@@ -357,7 +392,11 @@ pub async fn assign(
         now,
     )
     .await?;
-    let vehicle = VehicleSummary { id: vehicle.id, plate: vehicle.plate, vehicle_type: vehicle.vehicle_type };
+    let vehicle = VehicleSummary {
+        id: vehicle.id,
+        plate: vehicle.plate,
+        vehicle_type: vehicle.vehicle_type,
+    };
     let meta = ShipmentMeta {
         status: ShipmentStatus::Assigned,
         updated_at: now,
@@ -366,6 +405,8 @@ pub async fn assign(
     };
     let shipment = Shipment::assemble(meta, fields, Some(driver), Some(vehicle));
     tx.commit().await?;
+    db.generations()
+        .bump(scope.org_id, &[Subject::Shipments, Subject::Shipment(id)]);
     Ok(shipment)
 }
 

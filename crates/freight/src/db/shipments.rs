@@ -216,7 +216,10 @@ impl Shipment {
             weight_kg: fields.weight_kg,
             volume_m3: fields.volume_m3,
             pallets: fields.pallets,
-            declared_value: Money { amount_cents: fields.declared_value_cents, currency: fields.currency },
+            declared_value: Money {
+                amount_cents: fields.declared_value_cents,
+                currency: fields.currency,
+            },
             notes: fields.notes,
             pickup: StopView::from_stop(fields.pickup),
             delivery: StopView::from_stop(fields.delivery),

@@ -153,17 +153,16 @@ async fn create_api_key(
     );
     errors.into_result().map_err(ApiError::Validation)?;
     let generated = api_key::generate();
-    let key = api_keys::create(
-        &state.db,
-        auth.principal.org_id,
-        &body.name,
-        body.role,
-        body.driver_id,
-        auth.principal.user_id,
-        &generated.prefix,
-        &generated.hash,
-    )
-    .await?;
+    let new = api_keys::NewApiKey {
+        org_id: auth.principal.org_id,
+        name: &body.name,
+        role: body.role,
+        driver_id: body.driver_id,
+        created_by: auth.principal.user_id,
+        prefix: &generated.prefix,
+        hash: &generated.hash,
+    };
+    let key = api_keys::create(&state.db, &new).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedApiKey {

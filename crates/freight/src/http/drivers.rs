@@ -1,6 +1,6 @@
 //! `/api/v1/drivers`: drivers, their availability and their shifts.
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -8,6 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::cached::{json_response, scope_key};
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{etag, ApiJson, ApiQuery, Id, IfMatch};
 use super::merge_patch;
@@ -15,6 +16,7 @@ use super::pagination::{Page, PageRequest};
 use crate::auth::policy::{DriversRead, DriversWrite};
 use crate::auth::Auth;
 use crate::db::drivers::{self, Driver, DriverFields, DriverFilter, DriverSession};
+use crate::db::generations::Subject;
 use crate::domain::DriverStatus;
 use crate::state::AppState;
 
@@ -41,17 +43,27 @@ pub struct ListDriversQuery {
 async fn list_drivers(
     State(state): State<AppState>,
     auth: Auth<DriversRead>,
+    RawQuery(raw_query): RawQuery,
     ApiQuery(q): ApiQuery<ListDriversQuery>,
-) -> ApiResult<Json<Page<Driver>>> {
+) -> ApiResult<Response> {
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
-    let rows = drivers::list(
-        &state.db,
-        &auth.scope(),
-        &DriverFilter { status: q.status },
-        page,
-    )
-    .await?;
-    Ok(Json(Page::from_rows(rows, page, |d| d.id)))
+    let scope = auth.scope();
+    let generation = state.db.generations().get(scope.org_id, Subject::Drivers);
+    let key = format!(
+        "{}|g{generation}|{}",
+        scope_key(&scope),
+        raw_query.unwrap_or_default()
+    );
+    let filter = DriverFilter { status: q.status };
+    let load = || async {
+        let rows = drivers::list(&state.db, &scope, &filter, page).await?;
+        Ok::<_, ApiError>(Page::from_rows(rows, page, |d| d.id))
+    };
+    let cached = state
+        .cache
+        .get_or_load("drivers.list", key, load, |_| None)
+        .await?;
+    Ok(json_response(cached))
 }
 
 /// Onboard a driver.

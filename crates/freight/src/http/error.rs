@@ -45,6 +45,12 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// A rate limit refused the request; `retry_after` in seconds, `tier` as named in policies.
+    #[error("too many requests")]
+    TooManyRequests {
+        retry_after: u64,
+        tier: &'static str,
+    },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -76,6 +82,7 @@ impl ApiError {
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -92,6 +99,7 @@ impl ApiError {
             ApiError::PreconditionRequired => "precondition_required",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::TooManyRequests { .. } => "rate_limited",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -140,6 +148,11 @@ impl ApiError {
             }
             ApiError::PayloadTooLarge => "request body exceeds the size limit".to_string(),
             ApiError::UnsupportedMediaType => "expected Content-Type: application/json".to_string(),
+            ApiError::TooManyRequests { retry_after, tier } => {
+                extra.insert("retry_after".into(), json!(retry_after));
+                extra.insert("tier".into(), json!(tier));
+                format!("rate limit of the {tier} tier reached; retry in {retry_after} s")
+            }
             ApiError::Internal(_) => "an internal error occurred".to_string(),
         };
         (detail, extra)
@@ -168,6 +181,10 @@ impl IntoResponse for ApiError {
             tracing::error!(error = ?err, "request failed");
         }
         let status = self.status();
+        let retry_after = match &self {
+            ApiError::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
         let code = self.code();
         let (detail, extra) = self.detail_and_extra();
         let mut body = Map::new();
@@ -186,11 +203,19 @@ impl IntoResponse for ApiError {
         body.insert("detail".into(), json!(detail));
         body.insert("code".into(), json!(code));
         body.extend(extra);
+        if let Some(trace_id) = crate::telemetry::current_trace_id() {
+            body.insert("trace_id".into(), json!(trace_id));
+        }
         let mut response = (status, axum::Json(Value::Object(body))).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         response
     }
 }

@@ -48,6 +48,7 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     let started = std::time::Instant::now();
     let ping = tokio::time::timeout(std::time::Duration::from_secs(2), state.db.ping()).await;
     let latency = started.elapsed().as_secs_f64() * 1000.0;
+    metrics::gauge!("database_up").set(if matches!(ping, Ok(Ok(()))) { 1.0 } else { 0.0 });
     match ping {
         Ok(Ok(())) => (
             StatusCode::OK,

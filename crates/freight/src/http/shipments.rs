@@ -1,6 +1,6 @@
 //! `/api/v1/shipments`: book, list, edit, move through the lifecycle, assign.
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -9,6 +9,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::cached::{json_response, scope_key};
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{etag, ApiJson, ApiQuery, Id, IfMatch};
 use super::pagination::{Page, PageRequest};
@@ -16,6 +17,7 @@ use crate::auth::policy::{
     self, ShipmentsAssign, ShipmentsCreate, ShipmentsRead, ShipmentsTransition, ShipmentsUpdate,
 };
 use crate::auth::{Auth, Visibility};
+use crate::db::generations::Subject;
 use crate::db::shipment_writes::{self, Actor};
 use crate::db::shipments::{self, Money, Shipment, ShipmentEvent, ShipmentFilter, StopView};
 use crate::domain::shipment::ShipmentFields;
@@ -71,8 +73,9 @@ fn parse_list<T: std::str::FromStr<Err = String>>(
 async fn list_shipments(
     State(state): State<AppState>,
     auth: Auth<ShipmentsRead>,
+    RawQuery(raw_query): RawQuery,
     ApiQuery(query): ApiQuery<ListShipmentsQuery>,
-) -> ApiResult<Json<Page<Shipment>>> {
+) -> ApiResult<Response> {
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     if let (Some(from), Some(to)) = (query.created_from, query.created_to) {
         if to <= from {
@@ -88,8 +91,22 @@ async fn list_shipments(
         created_to: query.created_to.map(|t| t.timestamp_millis()),
         q: query.q.filter(|q| !q.trim().is_empty()),
     };
-    let rows = shipments::list(&state.db, &auth.scope(), &filter, page).await?;
-    Ok(Json(Page::from_rows(rows, page, |s| s.id)))
+    let scope = auth.scope();
+    let generation = state.db.generations().get(scope.org_id, Subject::Shipments);
+    let key = format!(
+        "{}|g{generation}|{}",
+        scope_key(&scope),
+        raw_query.unwrap_or_default()
+    );
+    let load = || async {
+        let rows = shipments::list(&state.db, &scope, &filter, page).await?;
+        Ok::<_, ApiError>(Page::from_rows(rows, page, |s| s.id))
+    };
+    let cached = state
+        .cache
+        .get_or_load("shipments.list", key, load, |_| None)
+        .await?;
+    Ok(json_response(cached))
 }
 
 /// A new shipment (booking request).
@@ -195,10 +212,26 @@ async fn get_shipment(
     auth: Auth<ShipmentsRead>,
     Id(id): Id,
 ) -> ApiResult<Response> {
-    let shipment = shipments::get(&state.db, &auth.scope(), id)
-        .await?
-        .ok_or(ApiError::NotFound("shipment"))?;
-    Ok(with_etag(shipment))
+    let scope = auth.scope();
+    let generations = state.db.generations();
+    let key = format!(
+        "{}|{id}|g{}.{}",
+        scope_key(&scope),
+        generations.get(scope.org_id, Subject::Shipment(id)),
+        generations.get(scope.org_id, Subject::Drivers)
+    );
+    let load = || async {
+        shipments::get(&state.db, &scope, id)
+            .await?
+            .ok_or(ApiError::NotFound("shipment"))
+    };
+    let cached = state
+        .cache
+        .get_or_load("shipments.get", key, load, |s: &Shipment| {
+            Some(etag(s.version))
+        })
+        .await?;
+    Ok(json_response(cached))
 }
 
 /// Fields to change; absent fields keep their value.

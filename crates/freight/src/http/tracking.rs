@@ -21,7 +21,12 @@ use crate::state::AppState;
 
 /// The tracking routes under `/api/v1`.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().merge(ingest::router()).merge(live::router()).merge(admin::router()).merge(geofences::router()).merge(history::router())
+    OpenApiRouter::new()
+        .merge(ingest::router())
+        .merge(live::router())
+        .merge(admin::router())
+        .merge(geofences::router())
+        .merge(history::router())
 }
 
 /// The OsmAnd endpoint at `/osmand` (outside `/api/v1`: trackers are configured with a bare URL).
@@ -31,7 +36,9 @@ pub fn osmand_routes() -> axum::Router<AppState> {
 
 /// A stand-alone app serving only OsmAnd, for the dedicated port.
 pub fn osmand_app(state: AppState) -> axum::Router {
-    osmand::routes().route("/", axum::routing::get(osmand::osmand).post(osmand::osmand)).with_state(state)
+    osmand::routes()
+        .route("/", axum::routing::get(osmand::osmand).post(osmand::osmand))
+        .with_state(state)
 }
 
 /// Authenticates a WebSocket request: `Authorization: Bearer …` when the client can set
@@ -46,22 +53,33 @@ pub async fn ws_principal(
     let header_token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
         .map(str::trim);
     let credential = header_token
         .or(query_token)
         .filter(|c| !c.is_empty())
-        .ok_or(ApiError::Unauthorized("send `Authorization: Bearer …` or `?access_token=…`"))?;
+        .ok_or(ApiError::Unauthorized(
+            "send `Authorization: Bearer …` or `?access_token=…`",
+        ))?;
     let principal = principal_for_credential(credential, state).await?;
     if !policy::allows(principal.role, action) {
-        return Err(ApiError::Forbidden(format!("the {} role may not perform {action:?}", principal.role)));
+        return Err(ApiError::Forbidden(format!(
+            "the {} role may not perform {action:?}",
+            principal.role
+        )));
     }
     Ok(principal)
 }
 
 /// Deserializes a JSON value, naming the failing field (prefixed with `prefix`).
-pub fn from_value<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Result<T, ApiError> {
+pub fn from_value<T: DeserializeOwned>(
+    value: serde_json::Value,
+    prefix: &str,
+) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
         let field = match (prefix.is_empty(), path.as_str()) {
@@ -77,7 +95,10 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -
             None => message,
         };
         // serde reports a missing field at its parent's path; name the field itself.
-        let field = match message.strip_prefix("missing field `").and_then(|m| m.split('`').next()) {
+        let field = match message
+            .strip_prefix("missing field `")
+            .and_then(|m| m.split('`').next())
+        {
             Some(name) if field == "body" => name.to_string(),
             Some(name) => format!("{field}.{name}"),
             None => field,
@@ -96,7 +117,12 @@ pub fn unavailable(detail: &str) -> Response {
         "code": "unavailable",
     });
     let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     response
 }

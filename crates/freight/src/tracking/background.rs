@@ -25,7 +25,10 @@ pub fn start(state: &AppState) -> Background {
         let stopping = tracking.stopping();
         tracing::info!(addr = ?listener.local_addr().ok(), "OsmAnd listener started");
         tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stopping).await {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(stopping)
+                .await
+            {
                 tracing::error!(error = %e, "OsmAnd listener failed");
             }
         })
@@ -34,7 +37,11 @@ pub fn start(state: &AppState) -> Background {
     if tracking.config().retention_days > 0 {
         tasks.push(tokio::spawn(prune_loop(state.clone())));
     }
-    Background { state: state.clone(), osmand, tasks }
+    Background {
+        state: state.clone(),
+        osmand,
+        tasks,
+    }
 }
 
 impl Background {
@@ -57,7 +64,9 @@ async fn prune_loop(state: AppState) {
         tick.tick().await;
         let days = i64::from(state.tracking.config().retention_days);
         match prune_once(&state.db, days).await {
-            Ok(n) if n > 0 => tracing::info!(pruned = n, retention_days = days, "old positions pruned"),
+            Ok(n) if n > 0 => {
+                tracing::info!(pruned = n, retention_days = days, "old positions pruned")
+            }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "pruning positions failed"),
         }

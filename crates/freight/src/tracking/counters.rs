@@ -65,7 +65,12 @@ impl Counters {
     }
 
     pub fn org(&self, org_id: i64) -> OrgCounts {
-        self.orgs.lock().unwrap_or_else(|e| e.into_inner()).get(&org_id).copied().unwrap_or_default()
+        self.orgs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&org_id)
+            .copied()
+            .unwrap_or_default()
     }
 
     pub fn get(counter: &AtomicU64) -> u64 {

@@ -51,7 +51,12 @@ pub async fn subject_for(db: &Db, identifier: &str) -> sqlx::Result<Option<Subje
                 .bind(identifier),
         )
         .await?;
-    Ok(row.map(|r| Subject { org_id: r.org_id, driver_id: r.driver_id, vehicle_id: r.vehicle_id, device_id: Some(r.id) }))
+    Ok(row.map(|r| Subject {
+        org_id: r.org_id,
+        driver_id: r.driver_id,
+        vehicle_id: r.vehicle_id,
+        device_id: Some(r.id),
+    }))
 }
 
 pub async fn list(db: &Db, org_id: i64) -> sqlx::Result<Vec<Device>> {
@@ -72,10 +77,15 @@ pub async fn create(db: &Db, org_id: i64, d: &NewDevice) -> ApiResult<Device> {
     errors.text("name", &d.name, 1, 200);
     let exists = |table: &'static str, id: i64| async move {
         let q = format!("SELECT id FROM {table} WHERE org_id = $1 AND id = $2");
-        db.fetch_optional::<NewId>(sqlx::query_as(&q).bind(org_id).bind(id)).await.map(|r| r.is_some())
+        db.fetch_optional::<NewId>(sqlx::query_as(&q).bind(org_id).bind(id))
+            .await
+            .map(|r| r.is_some())
     };
     if !exists("drivers", d.driver_id).await? {
-        errors.add("driver_id", format!("no driver {} in this organization", d.driver_id));
+        errors.add(
+            "driver_id",
+            format!("no driver {} in this organization", d.driver_id),
+        );
     }
     if let Some(v) = d.vehicle_id {
         if !exists("vehicles", v).await? {

@@ -33,14 +33,23 @@ pub struct DriverTrack {
 
 impl DriverTrack {
     /// Admits a fix or says why not; on success the fix is remembered.
-    pub fn admit(&mut self, at: Millis, lat: f64, lon: f64, max_speed_mps: f64) -> Result<(), DropReason> {
+    pub fn admit(
+        &mut self,
+        at: Millis,
+        lat: f64,
+        lon: f64,
+        max_speed_mps: f64,
+    ) -> Result<(), DropReason> {
         if self.recent.contains(&at) || self.newest.is_some_and(|(t, _, _)| t == at) {
             return Err(DropReason::Duplicate);
         }
         if let Some((t, plat, plon)) = self.newest {
             let dt = (at - t).abs();
             if dt <= TELEPORT_WINDOW_MS {
-                let metres = LatLon { lat, lon }.distance_m(LatLon { lat: plat, lon: plon });
+                let metres = LatLon { lat, lon }.distance_m(LatLon {
+                    lat: plat,
+                    lon: plon,
+                });
                 let speed = metres / (dt as f64 / 1000.0);
                 if speed > max_speed_mps {
                     self.teleports += 1;
@@ -83,11 +92,20 @@ mod tests {
         let mut d = DriverTrack::default();
         d.admit(T0, 30.0, -97.0, 70.0).unwrap();
         // ~111 km in 10 s.
-        assert_eq!(d.admit(T0 + 10_000, 31.0, -97.0, 70.0), Err(DropReason::Teleport));
+        assert_eq!(
+            d.admit(T0 + 10_000, 31.0, -97.0, 70.0),
+            Err(DropReason::Teleport)
+        );
         // A plausible next fix near the anchor is fine and resets the streak.
         assert_eq!(d.admit(T0 + 20_000, 30.001, -97.0, 70.0), Ok(()));
-        assert_eq!(d.admit(T0 + 30_000, 31.0, -97.0, 70.0), Err(DropReason::Teleport));
-        assert_eq!(d.admit(T0 + 40_000, 31.0001, -97.0, 70.0), Err(DropReason::Teleport));
+        assert_eq!(
+            d.admit(T0 + 30_000, 31.0, -97.0, 70.0),
+            Err(DropReason::Teleport)
+        );
+        assert_eq!(
+            d.admit(T0 + 40_000, 31.0001, -97.0, 70.0),
+            Err(DropReason::Teleport)
+        );
         // Third jump in a row: the anchor is abandoned.
         assert_eq!(d.admit(T0 + 50_000, 31.0002, -97.0, 70.0), Ok(()));
         assert_eq!(d.admit(T0 + 60_000, 31.0003, -97.0, 70.0), Ok(()));
@@ -100,6 +118,9 @@ mod tests {
         assert_eq!(d.admit(T0, 30.0, -97.0, 70.0), Ok(()));
         assert_eq!(d.newest.map(|n| n.0), Some(T0 + 60_000));
         // Far apart in time: not compared.
-        assert_eq!(d.admit(T0 - TELEPORT_WINDOW_MS - 1, 40.0, -90.0, 70.0), Ok(()));
+        assert_eq!(
+            d.admit(T0 - TELEPORT_WINDOW_MS - 1, 40.0, -90.0, 70.0),
+            Ok(())
+        );
     }
 }

@@ -53,8 +53,13 @@ pub enum DropReason {
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 5] =
-        [DropReason::Accuracy, DropReason::OutOfRange, DropReason::FutureTimestamp, DropReason::Teleport, DropReason::Duplicate];
+    pub const ALL: [DropReason; 5] = [
+        DropReason::Accuracy,
+        DropReason::OutOfRange,
+        DropReason::FutureTimestamp,
+        DropReason::Teleport,
+        DropReason::Duplicate,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -91,7 +96,9 @@ impl<'de> Deserialize<'de> for Timestamp {
             Float(f64),
             Text(String),
         }
-        match Raw::deserialize(d).map_err(|_| serde::de::Error::custom("expected an RFC 3339 time or epoch milliseconds"))? {
+        match Raw::deserialize(d).map_err(|_| {
+            serde::de::Error::custom("expected an RFC 3339 time or epoch milliseconds")
+        })? {
             Raw::Int(ms) => Ok(Timestamp(ms)),
             Raw::Float(ms) if ms.is_finite() => Ok(Timestamp(ms as i64)),
             Raw::Float(_) => Err(serde::de::Error::custom("timestamp must be finite")),
@@ -159,7 +166,12 @@ pub struct Fix {
 
 impl Fix {
     /// Builds a fix from a wire input (no checks yet).
-    pub fn from_input(input: &FixInput, subject: Subject, source: Source, received_at: Millis) -> Fix {
+    pub fn from_input(
+        input: &FixInput,
+        subject: Subject,
+        source: Source,
+        received_at: Millis,
+    ) -> Fix {
         Fix {
             subject,
             source,
@@ -172,7 +184,11 @@ impl Fix {
             accuracy: input.accuracy,
             altitude: input.altitude,
             battery: input.battery,
-            attributes: input.attributes.as_ref().filter(|m| !m.is_empty()).map(|m| serde_json::Value::Object(m.clone()).to_string()),
+            attributes: input
+                .attributes
+                .as_ref()
+                .filter(|m| !m.is_empty())
+                .map(|m| serde_json::Value::Object(m.clone()).to_string()),
         }
     }
 }
@@ -180,14 +196,22 @@ impl Fix {
 /// The stateless checks: ranges, accuracy and clock. `max_accuracy_m` is the configured limit.
 pub fn check(fix: &Fix, now: Millis, max_accuracy_m: f64) -> Result<(), DropReason> {
     let finite_non_negative = |v: Option<f64>| v.is_none_or(|v| v.is_finite() && v >= 0.0);
-    if !fix.lat.is_finite() || !(-90.0..=90.0).contains(&fix.lat) || !fix.lon.is_finite() || !(-180.0..=180.0).contains(&fix.lon) {
+    if !fix.lat.is_finite()
+        || !(-90.0..=90.0).contains(&fix.lat)
+        || !fix.lon.is_finite()
+        || !(-180.0..=180.0).contains(&fix.lon)
+    {
         return Err(DropReason::OutOfRange);
     }
     if !finite_non_negative(fix.speed)
-        || !fix.heading.is_none_or(|h| h.is_finite() && (0.0..=360.0).contains(&h))
+        || !fix
+            .heading
+            .is_none_or(|h| h.is_finite() && (0.0..=360.0).contains(&h))
         || !finite_non_negative(fix.accuracy)
         || !fix.altitude.is_none_or(f64::is_finite)
-        || !fix.battery.is_none_or(|b| b.is_finite() && (0.0..=100.0).contains(&b))
+        || !fix
+            .battery
+            .is_none_or(|b| b.is_finite() && (0.0..=100.0).contains(&b))
     {
         return Err(DropReason::OutOfRange);
     }
@@ -207,7 +231,12 @@ mod tests {
     const NOW: Millis = 1_800_000_000_000;
 
     fn fix(lat: f64, lon: f64, at: Millis) -> Fix {
-        let subject = Subject { org_id: 1, driver_id: 1, vehicle_id: None, device_id: None };
+        let subject = Subject {
+            org_id: 1,
+            driver_id: 1,
+            vehicle_id: None,
+            device_id: None,
+        };
         Fix {
             subject,
             source: Source::Http,
@@ -227,10 +256,22 @@ mod tests {
     #[test]
     fn each_stateless_rule_has_its_reason() {
         assert_eq!(check(&fix(30.2, -97.7, NOW), NOW, 50.0), Ok(()));
-        assert_eq!(check(&fix(91.0, -97.7, NOW), NOW, 50.0), Err(DropReason::OutOfRange));
-        assert_eq!(check(&fix(30.2, f64::NAN, NOW), NOW, 50.0), Err(DropReason::OutOfRange));
-        assert_eq!(check(&fix(30.2, -97.7, NOW + MAX_FUTURE_MS + 1), NOW, 50.0), Err(DropReason::FutureTimestamp));
-        assert_eq!(check(&fix(30.2, -97.7, NOW + MAX_FUTURE_MS - 1000), NOW, 50.0), Ok(()));
+        assert_eq!(
+            check(&fix(91.0, -97.7, NOW), NOW, 50.0),
+            Err(DropReason::OutOfRange)
+        );
+        assert_eq!(
+            check(&fix(30.2, f64::NAN, NOW), NOW, 50.0),
+            Err(DropReason::OutOfRange)
+        );
+        assert_eq!(
+            check(&fix(30.2, -97.7, NOW + MAX_FUTURE_MS + 1), NOW, 50.0),
+            Err(DropReason::FutureTimestamp)
+        );
+        assert_eq!(
+            check(&fix(30.2, -97.7, NOW + MAX_FUTURE_MS - 1000), NOW, 50.0),
+            Ok(())
+        );
         let mut poor = fix(30.2, -97.7, NOW);
         poor.accuracy = Some(51.0);
         assert_eq!(check(&poor, NOW, 50.0), Err(DropReason::Accuracy));

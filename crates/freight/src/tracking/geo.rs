@@ -27,6 +27,11 @@ use crate::domain::LatLon;
 pub const ROAD_FACTOR: f64 = 1.25;
 const SHIPMENTS_TTL: Duration = Duration::from_secs(5);
 
+/// An organization's active shipments, shared between evaluations.
+type Shipments = Arc<Vec<ActiveShipment>>;
+/// What one organization's evaluation needs: fences and active shipments.
+type OrgGeo = (Arc<Vec<Fence>>, Shipments);
+
 struct Fence {
     id: i64,
     shape: Shape,
@@ -47,7 +52,7 @@ pub struct Engine {
     stop_radius_m: f64,
     eta_mps: f64,
     fences: Mutex<HashMap<i64, Arc<Vec<Fence>>>>,
-    shipments: Mutex<HashMap<i64, (Arc<Vec<ActiveShipment>>, Instant)>>,
+    shipments: Mutex<HashMap<i64, (Shipments, Instant)>>,
     drivers: Mutex<HashMap<i64, DriverGeo>>,
     arrivals: Mutex<HashSet<(i64, bool)>>,
 }
@@ -75,7 +80,11 @@ impl Engine {
         lock(&self.shipments).remove(&org_id);
     }
 
-    async fn load(&self, db: &Db, org_id: i64) -> sqlx::Result<(Arc<Vec<Fence>>, Arc<Vec<ActiveShipment>>)> {
+    async fn load(
+        &self,
+        db: &Db,
+        org_id: i64,
+    ) -> sqlx::Result<(Arc<Vec<Fence>>, Arc<Vec<ActiveShipment>>)> {
         let cached = lock(&self.fences).get(&org_id).cloned();
         let fences = match cached {
             Some(f) => f,
@@ -85,7 +94,11 @@ impl Engine {
                     .iter()
                     .filter_map(|r| {
                         let dwell_ms = r.dwell_secs.map_or(self.dwell_ms, |s| s * 1000);
-                        r.shape().map(|shape| Fence { id: r.id, shape, dwell_ms })
+                        r.shape().map(|shape| Fence {
+                            id: r.id,
+                            shape,
+                            dwell_ms,
+                        })
                     })
                     .collect();
                 let fences = Arc::new(fences);
@@ -93,7 +106,10 @@ impl Engine {
                 fences
             }
         };
-        let cached = lock(&self.shipments).get(&org_id).filter(|(_, at)| at.elapsed() < SHIPMENTS_TTL).map(|(s, _)| s.clone());
+        let cached = lock(&self.shipments)
+            .get(&org_id)
+            .filter(|(_, at)| at.elapsed() < SHIPMENTS_TTL)
+            .map(|(s, _)| s.clone());
         let shipments = match cached {
             Some(s) => s,
             None => {
@@ -115,10 +131,11 @@ impl Engine {
         batch: &[Fix],
         previous: impl Fn(i64, i64) -> Option<Point>,
     ) -> anyhow::Result<Vec<(i64, LiveEvent)>> {
-        let mut by_org: HashMap<i64, (Arc<Vec<Fence>>, Arc<Vec<ActiveShipment>>)> = HashMap::new();
+        let mut by_org: HashMap<i64, OrgGeo> = HashMap::new();
         for f in batch {
-            if !by_org.contains_key(&f.subject.org_id) {
-                by_org.insert(f.subject.org_id, self.load(db, f.subject.org_id).await?);
+            if let std::collections::hash_map::Entry::Vacant(slot) = by_org.entry(f.subject.org_id)
+            {
+                slot.insert(self.load(db, f.subject.org_id).await?);
             }
         }
         let mut order: Vec<&Fix> = batch.iter().collect();
@@ -134,10 +151,19 @@ impl Engine {
                 let cur: Point = (f.fix_time, f.lat, f.lon);
                 let geo = drivers.entry(driver).or_insert_with(|| {
                     let last = previous(org, driver);
-                    let mut geo = DriverGeo { last, ..DriverGeo::default() };
+                    let mut geo = DriverGeo {
+                        last,
+                        ..DriverGeo::default()
+                    };
                     if let Some(p) = last {
                         for fence in fences.iter().filter(|fc| fc.shape.contains(p.1, p.2)) {
-                            geo.fences.insert(fence.id, Presence { inside_since: Some(p.0), dwell_reported: false });
+                            geo.fences.insert(
+                                fence.id,
+                                Presence {
+                                    inside_since: Some(p.0),
+                                    dwell_reported: false,
+                                },
+                            );
                         }
                     }
                     geo
@@ -146,7 +172,10 @@ impl Engine {
                     continue; // late fix: history only
                 }
                 let prev = geo.last.unwrap_or(cur);
-                let event = |kind: &'static str, fence: Option<i64>, shipment: Option<i64>, p: Point| NewEvent {
+                let event = |kind: &'static str,
+                             fence: Option<i64>,
+                             shipment: Option<i64>,
+                             p: Point| NewEvent {
                     org_id: org,
                     geofence_id: fence,
                     shipment_id: shipment,
@@ -164,15 +193,33 @@ impl Engine {
                 }
                 for s in shipments.iter().filter(|s| s.driver_id == driver) {
                     let delivery = s.status != "assigned";
-                    let (lat, lon) = if delivery { (s.delivery_lat, s.delivery_lon) } else { (s.pickup_lat, s.pickup_lon) };
-                    let shape = Shape::Circle { lat, lon, radius_m: self.stop_radius_m };
+                    let (lat, lon) = if delivery {
+                        (s.delivery_lat, s.delivery_lon)
+                    } else {
+                        (s.pickup_lat, s.pickup_lon)
+                    };
+                    let shape = Shape::Circle {
+                        lat,
+                        lon,
+                        radius_m: self.stop_radius_m,
+                    };
                     let presence = geo.stops.entry((s.id, delivery)).or_default();
-                    let entered = step(&shape, presence, prev, cur, Millis::MAX).into_iter().find(|(t, _)| *t == Transition::Enter);
-                    let recorded = if delivery { s.delivery_arrived_at.is_some() } else { s.pickup_arrived_at.is_some() };
+                    let entered = step(&shape, presence, prev, cur, Millis::MAX)
+                        .into_iter()
+                        .find(|(t, _)| *t == Transition::Enter);
+                    let recorded = if delivery {
+                        s.delivery_arrived_at.is_some()
+                    } else {
+                        s.pickup_arrived_at.is_some()
+                    };
                     let mut update = self.eta(s, cur, org);
                     if let Some((_, p)) = entered {
                         if !recorded && arrivals.insert((s.id, delivery)) {
-                            let kind = if delivery { "arrived_delivery" } else { "arrived_pickup" };
+                            let kind = if delivery {
+                                "arrived_delivery"
+                            } else {
+                                "arrived_pickup"
+                            };
                             events.push(event(kind, None, Some(s.id), p));
                             if delivery {
                                 update.delivery_arrived_at = Some(p.0);
@@ -203,13 +250,23 @@ impl Engine {
                 "id": id, "kind": e.kind, "geofence_id": e.geofence_id, "shipment_id": e.shipment_id,
                 "driver_id": e.driver_id, "at": crate::domain::time::to_datetime(e.at), "lat": e.lat, "lon": e.lon,
             });
-            live.push((e.org_id, LiveEvent { driver_id: e.driver_id, body }));
+            live.push((
+                e.org_id,
+                LiveEvent {
+                    driver_id: e.driver_id,
+                    body,
+                },
+            ));
         }
         let mut updates: Vec<TrackingUpdate> = updates.into_values().collect();
         updates.sort_by_key(|u| u.shipment_id);
         for u in &updates {
             geo_store::upsert_tracking(tx, u, now).await?;
-            let driver_id = by_org[&u.org_id].1.iter().find(|s| s.id == u.shipment_id).map_or(0, |s| s.driver_id);
+            let driver_id = by_org[&u.org_id]
+                .1
+                .iter()
+                .find(|s| s.id == u.shipment_id)
+                .map_or(0, |s| s.driver_id);
             let body = json!({
                 "type": "eta", "shipment_id": u.shipment_id, "driver_id": driver_id, "next_stop": u.next_stop,
                 "eta": crate::domain::time::to_datetime(u.eta_at), "distance_remaining_m": u.distance_remaining_m.round(),
@@ -223,14 +280,27 @@ impl Engine {
     /// ETA to the next stop from `p`, and whether delivery will miss its window.
     fn eta(&self, s: &ActiveShipment, p: Point, org_id: i64) -> TrackingUpdate {
         let here = LatLon { lat: p.1, lon: p.2 };
-        let pickup = LatLon { lat: s.pickup_lat, lon: s.pickup_lon };
-        let delivery = LatLon { lat: s.delivery_lat, lon: s.delivery_lon };
+        let pickup = LatLon {
+            lat: s.pickup_lat,
+            lon: s.pickup_lon,
+        };
+        let delivery = LatLon {
+            lat: s.delivery_lat,
+            lon: s.delivery_lon,
+        };
         let travel_ms = |metres: f64| (metres * ROAD_FACTOR / self.eta_mps * 1000.0) as Millis;
         let (next_stop, distance, eta_at, delivery_eta) = if s.status == "assigned" {
             let d = here.distance_m(pickup);
             let at_pickup = p.0 + travel_ms(d);
-            let at_delivery = at_pickup + s.pickup_service_minutes * 60_000 + travel_ms(pickup.distance_m(delivery));
-            ("pickup", d + pickup.distance_m(delivery), at_pickup, at_delivery)
+            let at_delivery = at_pickup
+                + s.pickup_service_minutes * 60_000
+                + travel_ms(pickup.distance_m(delivery));
+            (
+                "pickup",
+                d + pickup.distance_m(delivery),
+                at_pickup,
+                at_delivery,
+            )
         } else {
             let d = here.distance_m(delivery);
             let at = p.0 + travel_ms(d);

@@ -28,25 +28,42 @@ impl FenceRow {
     /// The geometry, if the row is well-formed.
     pub fn shape(&self) -> Option<Shape> {
         match self.kind.as_str() {
-            "circle" => Some(Shape::Circle { lat: self.center_lat?, lon: self.center_lon?, radius_m: self.radius_m? }),
+            "circle" => Some(Shape::Circle {
+                lat: self.center_lat?,
+                lon: self.center_lon?,
+                radius_m: self.radius_m?,
+            }),
             "polygon" => {
                 let pts: Vec<[f64; 2]> = serde_json::from_str(self.polygon.as_deref()?).ok()?;
-                Some(Shape::Polygon(pts.into_iter().map(|[lon, lat]| (lat, lon)).collect()))
+                Some(Shape::Polygon(
+                    pts.into_iter().map(|[lon, lat]| (lat, lon)).collect(),
+                ))
             }
             _ => None,
         }
     }
 }
 
-const FENCE_COLUMNS: &str = "id, name, kind, center_lat, center_lon, radius_m, polygon, dwell_secs, created_at";
+const FENCE_COLUMNS: &str =
+    "id, name, kind, center_lat, center_lon, radius_m, polygon, dwell_secs, created_at";
 
 pub async fn fences(db: &Db, org_id: i64) -> sqlx::Result<Vec<FenceRow>> {
-    db.fetch_all(sqlx::query_as(&format!("SELECT {FENCE_COLUMNS} FROM geofences WHERE org_id = $1 ORDER BY id")).bind(org_id)).await
+    db.fetch_all(
+        sqlx::query_as(&format!(
+            "SELECT {FENCE_COLUMNS} FROM geofences WHERE org_id = $1 ORDER BY id"
+        ))
+        .bind(org_id),
+    )
+    .await
 }
 
 pub async fn fence(db: &Db, org_id: i64, id: i64) -> sqlx::Result<Option<FenceRow>> {
     db.fetch_optional(
-        sqlx::query_as(&format!("SELECT {FENCE_COLUMNS} FROM geofences WHERE org_id = $1 AND id = $2")).bind(org_id).bind(id),
+        sqlx::query_as(&format!(
+            "SELECT {FENCE_COLUMNS} FROM geofences WHERE org_id = $1 AND id = $2"
+        ))
+        .bind(org_id)
+        .bind(id),
     )
     .await
 }
@@ -84,7 +101,13 @@ pub async fn insert_fence(
 }
 
 pub async fn delete_fence(db: &Db, org_id: i64, id: i64) -> sqlx::Result<bool> {
-    let r = db.execute(sqlx::query("DELETE FROM geofences WHERE org_id = $1 AND id = $2").bind(org_id).bind(id)).await?;
+    let r = db
+        .execute(
+            sqlx::query("DELETE FROM geofences WHERE org_id = $1 AND id = $2")
+                .bind(org_id)
+                .bind(id),
+        )
+        .await?;
     Ok(r.rows_affected() > 0)
 }
 
@@ -160,11 +183,16 @@ pub async fn events(db: &Db, scope: &Scope, f: &EventFilter) -> sqlx::Result<Vec
             sql.push(" AND driver_id = ").bind(id);
         }
         Visibility::Customer(id) => {
-            sql.push(" AND shipment_id IN (SELECT id FROM shipments WHERE org_id = ").bind(scope.org_id);
+            sql.push(" AND shipment_id IN (SELECT id FROM shipments WHERE org_id = ")
+                .bind(scope.org_id);
             sql.push(" AND customer_id = ").bind(id).push(")");
         }
     }
-    for (column, value) in [("geofence_id", f.geofence_id), ("driver_id", f.driver_id), ("shipment_id", f.shipment_id)] {
+    for (column, value) in [
+        ("geofence_id", f.geofence_id),
+        ("driver_id", f.driver_id),
+        ("shipment_id", f.shipment_id),
+    ] {
         if let Some(v) = value {
             sql.push(&format!(" AND {column} = ")).bind(v);
         }
@@ -281,7 +309,11 @@ fn from_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     Ok(i64::from(bool::deserialize(d)?))
 }
 
-pub async fn shipment_tracking(db: &Db, org_id: i64, shipment_id: i64) -> sqlx::Result<Option<ShipmentTracking>> {
+pub async fn shipment_tracking(
+    db: &Db,
+    org_id: i64,
+    shipment_id: i64,
+) -> sqlx::Result<Option<ShipmentTracking>> {
     db.fetch_optional(
         sqlx::query_as(
             "SELECT shipment_id, pickup_arrived_at, delivery_arrived_at, next_stop, eta_at, distance_remaining_m, late \

@@ -14,7 +14,11 @@ use crate::domain::time::Millis;
 /// A fence's shape.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shape {
-    Circle { lat: f64, lon: f64, radius_m: f64 },
+    Circle {
+        lat: f64,
+        lon: f64,
+        radius_m: f64,
+    },
     /// Vertices as (lat, lon); the ring is closed implicitly.
     Polygon(Vec<(f64, f64)>),
 }
@@ -25,7 +29,10 @@ struct Xy(f64, f64);
 
 fn project(origin: (f64, f64), p: (f64, f64)) -> Xy {
     let k = origin.0.to_radians().cos();
-    Xy((p.1 - origin.1).to_radians() * EARTH_RADIUS_M * k, (p.0 - origin.0).to_radians() * EARTH_RADIUS_M)
+    Xy(
+        (p.1 - origin.1).to_radians() * EARTH_RADIUS_M * k,
+        (p.0 - origin.0).to_radians() * EARTH_RADIUS_M,
+    )
 }
 
 impl Shape {
@@ -51,7 +58,9 @@ impl Shape {
                 let mut j = ring.len().saturating_sub(1);
                 for i in 0..ring.len() {
                     let (a, b) = (ring[i], ring[j]);
-                    if (a.1 > p.1) != (b.1 > p.1) && p.0 < (b.0 - a.0) * (p.1 - a.1) / (b.1 - a.1) + a.0 {
+                    if (a.1 > p.1) != (b.1 > p.1)
+                        && p.0 < (b.0 - a.0) * (p.1 - a.1) / (b.1 - a.1) + a.0
+                    {
                         inside = !inside;
                     }
                     j = i;
@@ -135,11 +144,21 @@ pub type Point = (Millis, f64, f64);
 
 /// Advances `presence` from `prev` to `cur` and returns the transitions with their times
 /// (and positions). `dwell_ms` is the dwell threshold.
-pub fn step(shape: &Shape, presence: &mut Presence, prev: Point, cur: Point, dwell_ms: Millis) -> Vec<(Transition, Point)> {
+pub fn step(
+    shape: &Shape,
+    presence: &mut Presence,
+    prev: Point,
+    cur: Point,
+    dwell_ms: Millis,
+) -> Vec<(Transition, Point)> {
     let mut out = Vec::new();
     let at = |f: f64| -> Point {
         let t = prev.0 + ((cur.0 - prev.0) as f64 * f) as Millis;
-        (t, prev.1 + (cur.1 - prev.1) * f, prev.2 + (cur.2 - prev.2) * f)
+        (
+            t,
+            prev.1 + (cur.1 - prev.1) * f,
+            prev.2 + (cur.2 - prev.2) * f,
+        )
     };
     let now_inside = shape.contains(cur.1, cur.2);
     let was_inside = presence.inside_since.is_some();
@@ -148,11 +167,16 @@ pub fn step(shape: &Shape, presence: &mut Presence, prev: Point, cur: Point, dwe
         (false, true) => {
             let p = crossings.first().map_or(cur, |f| at(*f));
             out.push((Transition::Enter, p));
-            *presence = Presence { inside_since: Some(p.0), dwell_reported: false };
+            *presence = Presence {
+                inside_since: Some(p.0),
+                dwell_reported: false,
+            };
         }
         (true, false) => {
             let p = crossings.last().map_or(cur, |f| at(*f));
-            if !presence.dwell_reported && presence.inside_since.is_some_and(|s| p.0 - s >= dwell_ms) {
+            if !presence.dwell_reported
+                && presence.inside_since.is_some_and(|s| p.0 - s >= dwell_ms)
+            {
                 let s = presence.inside_since.unwrap_or(p.0);
                 out.push((Transition::Dwell, (s + dwell_ms, p.1, p.2)));
             }
@@ -179,7 +203,11 @@ pub fn step(shape: &Shape, presence: &mut Presence, prev: Point, cur: Point, dwe
 mod tests {
     use super::*;
 
-    const DEPOT: Shape = Shape::Circle { lat: 30.2000, lon: -97.7000, radius_m: 200.0 };
+    const DEPOT: Shape = Shape::Circle {
+        lat: 30.2000,
+        lon: -97.7000,
+        radius_m: 200.0,
+    };
     const MIN: Millis = 60_000;
 
     fn kinds(v: &[(Transition, Point)]) -> Vec<Transition> {
@@ -190,7 +218,12 @@ mod tests {
     fn circle_and_polygon_containment() {
         assert!(DEPOT.contains(30.2010, -97.7000)); // ~111 m north
         assert!(!DEPOT.contains(30.2030, -97.7000)); // ~333 m north
-        let square = Shape::Polygon(vec![(30.0, -98.0), (30.0, -97.0), (31.0, -97.0), (31.0, -98.0)]);
+        let square = Shape::Polygon(vec![
+            (30.0, -98.0),
+            (30.0, -97.0),
+            (31.0, -97.0),
+            (31.0, -98.0),
+        ]);
         assert!(square.contains(30.5, -97.5));
         assert!(!square.contains(31.5, -97.5));
     }
@@ -198,13 +231,41 @@ mod tests {
     #[test]
     fn enter_dwell_exit_in_order() {
         let mut p = Presence::default();
-        let out = step(&DEPOT, &mut p, (0, 30.21, -97.70), (MIN, 30.2001, -97.70), 5 * MIN);
+        let out = step(
+            &DEPOT,
+            &mut p,
+            (0, 30.21, -97.70),
+            (MIN, 30.2001, -97.70),
+            5 * MIN,
+        );
         assert_eq!(kinds(&out), [Transition::Enter]);
-        assert!(out[0].1 .0 > 0 && out[0].1 .0 < MIN, "entry time interpolated on the segment");
-        assert!(step(&DEPOT, &mut p, (MIN, 30.2001, -97.70), (3 * MIN, 30.2, -97.70), 5 * MIN).is_empty());
-        let out = step(&DEPOT, &mut p, (3 * MIN, 30.2, -97.70), (7 * MIN, 30.2, -97.70), 5 * MIN);
+        assert!(
+            out[0].1 .0 > 0 && out[0].1 .0 < MIN,
+            "entry time interpolated on the segment"
+        );
+        assert!(step(
+            &DEPOT,
+            &mut p,
+            (MIN, 30.2001, -97.70),
+            (3 * MIN, 30.2, -97.70),
+            5 * MIN
+        )
+        .is_empty());
+        let out = step(
+            &DEPOT,
+            &mut p,
+            (3 * MIN, 30.2, -97.70),
+            (7 * MIN, 30.2, -97.70),
+            5 * MIN,
+        );
         assert_eq!(kinds(&out), [Transition::Dwell]);
-        let out = step(&DEPOT, &mut p, (7 * MIN, 30.2, -97.70), (8 * MIN, 30.19, -97.70), 5 * MIN);
+        let out = step(
+            &DEPOT,
+            &mut p,
+            (7 * MIN, 30.2, -97.70),
+            (8 * MIN, 30.19, -97.70),
+            5 * MIN,
+        );
         assert_eq!(kinds(&out), [Transition::Exit]);
     }
 
@@ -212,14 +273,38 @@ mod tests {
     fn a_sparse_segment_through_the_fence_counts() {
         let mut p = Presence::default();
         // Both fixes ~1.1 km either side of the depot; the straight line passes its centre.
-        let out = step(&DEPOT, &mut p, (0, 30.19, -97.70), (2 * MIN, 30.21, -97.70), 5 * MIN);
+        let out = step(
+            &DEPOT,
+            &mut p,
+            (0, 30.19, -97.70),
+            (2 * MIN, 30.21, -97.70),
+            5 * MIN,
+        );
         assert_eq!(kinds(&out), [Transition::Enter, Transition::Exit]);
         assert!(out[0].1 .0 < out[1].1 .0);
         assert_eq!(p, Presence::default());
-        let square = Shape::Polygon(vec![(30.0, -98.0), (30.0, -97.9), (30.1, -97.9), (30.1, -98.0)]);
-        let out = step(&square, &mut Presence::default(), (0, 30.05, -98.1), (MIN, 30.05, -97.8), MIN * 10);
+        let square = Shape::Polygon(vec![
+            (30.0, -98.0),
+            (30.0, -97.9),
+            (30.1, -97.9),
+            (30.1, -98.0),
+        ]);
+        let out = step(
+            &square,
+            &mut Presence::default(),
+            (0, 30.05, -98.1),
+            (MIN, 30.05, -97.8),
+            MIN * 10,
+        );
         assert_eq!(kinds(&out), [Transition::Enter, Transition::Exit]);
         // A segment that misses it does not.
-        assert!(step(&DEPOT, &mut Presence::default(), (0, 30.19, -97.71), (MIN, 30.21, -97.71), MIN).is_empty());
+        assert!(step(
+            &DEPOT,
+            &mut Presence::default(),
+            (0, 30.19, -97.71),
+            (MIN, 30.21, -97.71),
+            MIN
+        )
+        .is_empty());
     }
 }

@@ -20,7 +20,12 @@ pub fn simplify(points: &[TrackPoint], tolerance_m: f64) -> Vec<usize> {
     let k = origin.0.to_radians().cos();
     let xy: Vec<(f64, f64)> = points
         .iter()
-        .map(|p| ((p.2 - origin.1).to_radians() * EARTH_RADIUS_M * k, (p.1 - origin.0).to_radians() * EARTH_RADIUS_M))
+        .map(|p| {
+            (
+                (p.2 - origin.1).to_radians() * EARTH_RADIUS_M * k,
+                (p.1 - origin.0).to_radians() * EARTH_RADIUS_M,
+            )
+        })
         .collect();
     let mut keep = vec![false; points.len()];
     keep[0] = true;
@@ -49,7 +54,11 @@ pub fn simplify(points: &[TrackPoint], tolerance_m: f64) -> Vec<usize> {
             stack.push((worst.1, b));
         }
     }
-    keep.iter().enumerate().filter(|(_, k)| **k).map(|(i, _)| i).collect()
+    keep.iter()
+        .enumerate()
+        .filter(|(_, k)| **k)
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// A period without movement.
@@ -82,20 +91,40 @@ pub struct Trip {
 
 /// Splits a time-ordered track: a stop is a run of fixes staying within `radius_m` of its
 /// first fix for at least `min_stop_ms`; trips are what lies between stops.
-pub fn stops_and_trips(points: &[TrackPoint], radius_m: f64, min_stop_ms: Millis) -> (Vec<Stop>, Vec<Trip>) {
+pub fn stops_and_trips(
+    points: &[TrackPoint],
+    radius_m: f64,
+    min_stop_ms: Millis,
+) -> (Vec<Stop>, Vec<Trip>) {
     let mut stops = Vec::new();
     let mut stop_ranges = Vec::new();
     let mut i = 0;
     while i < points.len() {
-        let anchor = LatLon { lat: points[i].1, lon: points[i].2 };
+        let anchor = LatLon {
+            lat: points[i].1,
+            lon: points[i].2,
+        };
         let mut j = i;
-        while j + 1 < points.len() && anchor.distance_m(LatLon { lat: points[j + 1].1, lon: points[j + 1].2 }) <= radius_m {
+        while j + 1 < points.len()
+            && anchor.distance_m(LatLon {
+                lat: points[j + 1].1,
+                lon: points[j + 1].2,
+            }) <= radius_m
+        {
             j += 1;
         }
         if points[j].0 - points[i].0 >= min_stop_ms {
             let n = (j - i + 1) as f64;
-            let (lat, lon) = points[i..=j].iter().fold((0.0, 0.0), |acc, p| (acc.0 + p.1 / n, acc.1 + p.2 / n));
-            stops.push(Stop { start: points[i].0, end: points[j].0, duration_s: (points[j].0 - points[i].0) / 1000, lat, lon });
+            let (lat, lon) = points[i..=j]
+                .iter()
+                .fold((0.0, 0.0), |acc, p| (acc.0 + p.1 / n, acc.1 + p.2 / n));
+            stops.push(Stop {
+                start: points[i].0,
+                end: points[j].0,
+                duration_s: (points[j].0 - points[i].0) / 1000,
+                lat,
+                lon,
+            });
             stop_ranges.push((i, j));
             i = j + 1;
         } else {
@@ -104,13 +133,25 @@ pub fn stops_and_trips(points: &[TrackPoint], radius_m: f64, min_stop_ms: Millis
     }
     let mut trips = Vec::new();
     let mut begin = 0;
-    let bounds = stop_ranges.iter().map(|&(s, e)| (Some(s), e)).chain(std::iter::once((None, points.len())));
+    let bounds = stop_ranges
+        .iter()
+        .map(|&(s, e)| (Some(s), e))
+        .chain(std::iter::once((None, points.len())));
     for (stop_start, stop_end) in bounds {
         let end = stop_start.unwrap_or(points.len().saturating_sub(1));
         if end > begin {
             let distance_m = points[begin..=end]
                 .windows(2)
-                .map(|w| LatLon { lat: w[0].1, lon: w[0].2 }.distance_m(LatLon { lat: w[1].1, lon: w[1].2 }))
+                .map(|w| {
+                    LatLon {
+                        lat: w[0].1,
+                        lon: w[0].2,
+                    }
+                    .distance_m(LatLon {
+                        lat: w[1].1,
+                        lon: w[1].2,
+                    })
+                })
                 .sum();
             trips.push(Trip {
                 start: points[begin].0,
@@ -133,7 +174,9 @@ mod tests {
 
     #[test]
     fn a_straight_line_simplifies_to_its_ends_but_a_corner_is_kept() {
-        let line: Vec<TrackPoint> = (0..100i64).map(|i| (i * 1000, 30.0 + i as f64 * 1e-4, -97.0)).collect();
+        let line: Vec<TrackPoint> = (0..100i64)
+            .map(|i| (i * 1000, 30.0 + i as f64 * 1e-4, -97.0))
+            .collect();
         assert_eq!(simplify(&line, 5.0), vec![0, 99]);
         let mut corner = line.clone();
         corner.extend((1..50).map(|i| (100_000 + i * 1000, 30.0099, -97.0 + i as f64 * 1e-4)));
@@ -144,7 +187,9 @@ mod tests {
 
     #[test]
     fn a_long_stationary_period_is_a_stop_between_two_trips() {
-        let mut track: Vec<TrackPoint> = (0..10).map(|i| (i * MIN, 30.0 + i as f64 * 0.001, -97.0)).collect();
+        let mut track: Vec<TrackPoint> = (0..10)
+            .map(|i| (i * MIN, 30.0 + i as f64 * 0.001, -97.0))
+            .collect();
         track.extend((10..20).map(|i| (i * MIN, 30.009, -97.0)));
         track.extend((20..30).map(|i| (i * MIN, 30.009 + (i - 19) as f64 * 0.001, -97.0)));
         let (stops, trips) = stops_and_trips(&track, 50.0, 5 * MIN);
@@ -153,7 +198,11 @@ mod tests {
         assert_eq!(trips.len(), 2);
         assert_eq!((trips[0].start, trips[0].end), (0, 9 * MIN));
         assert_eq!((trips[1].start, trips[1].end), (19 * MIN, 29 * MIN));
-        assert!((trips[0].distance_m - 1000.0).abs() < 20.0, "{}", trips[0].distance_m);
+        assert!(
+            (trips[0].distance_m - 1000.0).abs() < 20.0,
+            "{}",
+            trips[0].distance_m
+        );
         // Shorter pauses are not stops.
         let (stops, trips) = stops_and_trips(&track, 50.0, 15 * MIN);
         assert!(stops.is_empty());

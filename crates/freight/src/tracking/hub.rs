@@ -169,13 +169,26 @@ impl Hub {
             pending: Mutex::new(Pending::default()),
             notify: Notify::new(),
         });
-        self.orgs.write().unwrap_or_else(|e| e.into_inner()).entry(org_id).or_default().push(subscriber.clone());
-        Subscription { hub: self.clone(), subscriber }
+        self.orgs
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(org_id)
+            .or_default()
+            .push(subscriber.clone());
+        Subscription {
+            hub: self.clone(),
+            subscriber,
+        }
     }
 
     /// Number of connected subscribers.
     pub fn subscribers(&self) -> usize {
-        self.orgs.read().unwrap_or_else(|e| e.into_inner()).values().map(Vec::len).sum()
+        self.orgs
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .map(Vec::len)
+            .sum()
     }
 
     pub fn coalesced(&self) -> u64 {
@@ -185,7 +198,9 @@ impl Hub {
     /// Queues positions and events for every interested subscriber of `org_id`. Never waits.
     pub fn publish(&self, org_id: i64, positions: &[LivePosition], events: &[LiveEvent]) {
         let orgs = self.orgs.read().unwrap_or_else(|e| e.into_inner());
-        let Some(subs) = orgs.get(&org_id) else { return };
+        let Some(subs) = orgs.get(&org_id) else {
+            return;
+        };
         for sub in subs {
             let mut woke = false;
             {
@@ -201,7 +216,10 @@ impl Hub {
                     pending.positions.insert(p.driver_id, p.clone());
                     woke = true;
                 }
-                for e in events.iter().filter(|e| sub.filter.wants_driver(e.driver_id)) {
+                for e in events
+                    .iter()
+                    .filter(|e| sub.filter.wants_driver(e.driver_id))
+                {
                     if pending.events.len() == MAX_PENDING_EVENTS {
                         pending.events.pop_front();
                         pending.events_dropped += 1;
@@ -256,13 +274,24 @@ mod tests {
     #[tokio::test]
     async fn other_organizations_and_filtered_drivers_are_not_delivered() {
         let hub = Arc::new(Hub::default());
-        let filter = LiveFilter { drivers: Some([7].into()), bbox: Some(BBox { min_lon: -98.0, min_lat: 29.0, max_lon: -97.0, max_lat: 31.0 }) };
+        let filter = LiveFilter {
+            drivers: Some([7].into()),
+            bbox: Some(BBox {
+                min_lon: -98.0,
+                min_lat: 29.0,
+                max_lon: -97.0,
+                max_lat: 31.0,
+            }),
+        };
         let sub = hub.subscribe(1, filter);
         hub.publish(2, &[pos(7, 1, 30.0)], &[]);
         hub.publish(1, &[pos(8, 1, 30.0), pos(7, 2, 45.0)], &[]);
         hub.publish(1, &[pos(7, 3, 30.0)], &[]);
         let pending = sub.recv().await;
-        assert_eq!(pending.positions.keys().copied().collect::<Vec<_>>(), vec![7]);
+        assert_eq!(
+            pending.positions.keys().copied().collect::<Vec<_>>(),
+            vec![7]
+        );
         assert_eq!(pending.positions[&7].timestamp, 3);
     }
 

@@ -24,7 +24,10 @@ pub struct OsmandReport {
 }
 
 fn err(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError { field: field.into(), message: message.into() }
+    FieldError {
+        field: field.into(),
+        message: message.into(),
+    }
 }
 
 /// Parses a timestamp: unix seconds (possibly fractional), milliseconds, RFC 3339 or
@@ -35,16 +38,26 @@ pub fn parse_time(text: &str) -> Option<Millis> {
         if !n.is_finite() {
             return None;
         }
-        return Some(if n > 1e12 { n as Millis } else { (n * 1000.0).round() as Millis });
+        return Some(if n > 1e12 {
+            n as Millis
+        } else {
+            (n * 1000.0).round() as Millis
+        });
     }
     if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(text) {
         return Some(dt.timestamp_millis());
     }
-    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").ok().map(|dt| dt.and_utc().timestamp_millis())
+    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
+        .ok()
+        .map(|dt| dt.and_utc().timestamp_millis())
 }
 
 fn number(field: &str, text: &str) -> Result<f64, FieldError> {
-    text.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| err(field, format!("`{text}` is not a number")))
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| err(field, format!("`{text}` is not a number")))
 }
 
 /// Parses query or form fields. `now` is used when the device sends no timestamp.
@@ -70,11 +83,18 @@ pub fn parse_fields(pairs: &[(String, String)], now: Millis) -> Result<OsmandRep
             "lat" => lat = Some(number("lat", value)?),
             "lon" => lon = Some(number("lon", value)?),
             "location" => {
-                let (a, b) = value.split_once(',').ok_or_else(|| err("location", "expected `lat,lon`"))?;
+                let (a, b) = value
+                    .split_once(',')
+                    .ok_or_else(|| err("location", "expected `lat,lon`"))?;
                 lat = Some(number("location", a)?);
                 lon = Some(number("location", b)?);
             }
-            "timestamp" => time = Some(parse_time(value).ok_or_else(|| err("timestamp", "expected unix seconds or an ISO time"))?),
+            "timestamp" => {
+                time = Some(
+                    parse_time(value)
+                        .ok_or_else(|| err("timestamp", "expected unix seconds or an ISO time"))?,
+                )
+            }
             "speed" => input.speed = Some(number("speed", value)? * KNOT_MPS),
             "bearing" | "heading" => input.heading = Some(number(key, value)?),
             "altitude" => input.altitude = Some(number("altitude", value)?),
@@ -85,15 +105,24 @@ pub fn parse_fields(pairs: &[(String, String)], now: Millis) -> Result<OsmandRep
             }
         }
     }
-    let device = device.filter(|d| !d.is_empty()).ok_or_else(|| err("id", "required: the device identifier"))?;
+    let device = device
+        .filter(|d| !d.is_empty())
+        .ok_or_else(|| err("id", "required: the device identifier"))?;
     input.lat = lat.ok_or_else(|| err("lat", "required"))?;
     input.lon = lon.ok_or_else(|| err("lon", "required"))?;
     input.timestamp = Some(Timestamp(time.unwrap_or(now)));
     input.attributes = (!attributes.is_empty()).then_some(attributes);
-    Ok(OsmandReport { device, fixes: vec![input] })
+    Ok(OsmandReport {
+        device,
+        fixes: vec![input],
+    })
 }
 
-fn take_f64(map: &mut Map<String, Value>, key: &str, field: &str) -> Result<Option<f64>, FieldError> {
+fn take_f64(
+    map: &mut Map<String, Value>,
+    key: &str,
+    field: &str,
+) -> Result<Option<f64>, FieldError> {
     match map.remove(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => Ok(n.as_f64()),
@@ -104,7 +133,9 @@ fn take_f64(map: &mut Map<String, Value>, key: &str, field: &str) -> Result<Opti
 
 /// Parses the JSON body variant.
 pub fn parse_json(body: Value, now: Millis) -> Result<OsmandReport, FieldError> {
-    let Value::Object(mut top) = body else { return Err(err("body", "expected a JSON object")) };
+    let Value::Object(mut top) = body else {
+        return Err(err("body", "expected a JSON object"));
+    };
     let device = match top.remove("device_id").or_else(|| top.remove("id")) {
         Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
         Some(Value::Number(n)) => n.to_string(),
@@ -113,20 +144,36 @@ pub fn parse_json(body: Value, now: Millis) -> Result<OsmandReport, FieldError> 
     let locations = match top.remove("location") {
         Some(Value::Array(list)) if !list.is_empty() => list,
         Some(obj @ Value::Object(_)) => vec![obj],
-        _ => return Err(err("location", "required: an object (or array) with coords")),
+        _ => {
+            return Err(err(
+                "location",
+                "required: an object (or array) with coords",
+            ))
+        }
     };
     let top_battery = top.remove("battery");
     let many = locations.len() > 1;
     let mut fixes = Vec::with_capacity(locations.len());
     for (i, location) in locations.into_iter().enumerate() {
-        let prefix = if many { format!("location[{i}]") } else { "location".to_string() };
-        let Value::Object(mut loc) = location else { return Err(err(&prefix, "expected an object")) };
+        let prefix = if many {
+            format!("location[{i}]")
+        } else {
+            "location".to_string()
+        };
+        let Value::Object(mut loc) = location else {
+            return Err(err(&prefix, "expected an object"));
+        };
         let Some(Value::Object(mut coords)) = loc.remove("coords") else {
-            return Err(err(&format!("{prefix}.coords"), "required: latitude and longitude"));
+            return Err(err(
+                &format!("{prefix}.coords"),
+                "required: latitude and longitude",
+            ));
         };
         let f = |name: &str| format!("{prefix}.coords.{name}");
-        let lat = take_f64(&mut coords, "latitude", &f("latitude"))?.ok_or_else(|| err(&f("latitude"), "required"))?;
-        let lon = take_f64(&mut coords, "longitude", &f("longitude"))?.ok_or_else(|| err(&f("longitude"), "required"))?;
+        let lat = take_f64(&mut coords, "latitude", &f("latitude"))?
+            .ok_or_else(|| err(&f("latitude"), "required"))?;
+        let lon = take_f64(&mut coords, "longitude", &f("longitude"))?
+            .ok_or_else(|| err(&f("longitude"), "required"))?;
         let speed = take_f64(&mut coords, "speed", &f("speed"))?.filter(|s| *s >= 0.0);
         let heading = take_f64(&mut coords, "heading", &f("heading"))?.filter(|h| *h >= 0.0);
         let accuracy = take_f64(&mut coords, "accuracy", &f("accuracy"))?;
@@ -134,9 +181,12 @@ pub fn parse_json(body: Value, now: Millis) -> Result<OsmandReport, FieldError> 
         let timestamp = match loc.remove("timestamp") {
             None | Some(Value::Null) => now,
             Some(Value::Number(n)) => parse_time(&n.to_string()).unwrap_or(now),
-            Some(Value::String(s)) => {
-                parse_time(&s).ok_or_else(|| err(&format!("{prefix}.timestamp"), "expected an ISO time or unix seconds"))?
-            }
+            Some(Value::String(s)) => parse_time(&s).ok_or_else(|| {
+                err(
+                    &format!("{prefix}.timestamp"),
+                    "expected an ISO time or unix seconds",
+                )
+            })?,
             Some(_) => return Err(err(&format!("{prefix}.timestamp"), "expected an ISO time")),
         };
         let battery = match loc.remove("battery").or_else(|| top_battery.clone()) {
@@ -146,7 +196,9 @@ pub fn parse_json(body: Value, now: Millis) -> Result<OsmandReport, FieldError> 
                     loc.insert("battery".into(), Value::Object(b));
                 }
                 // Tracker apps report 0..1; a negative level means "unknown".
-                level.filter(|l| *l >= 0.0).map(|l| if l <= 1.0 { l * 100.0 } else { l })
+                level
+                    .filter(|l| *l >= 0.0)
+                    .map(|l| if l <= 1.0 { l * 100.0 } else { l })
             }
             _ => None,
         };
@@ -199,16 +251,31 @@ mod tests {
 
     #[test]
     fn location_pair_and_iso_time_are_understood() {
-        let r = parse_fields(&pairs("deviceid=abc&location=30.1,-97.2&timestamp=2026-11-26%2017:00:00"), 0).unwrap();
+        let r = parse_fields(
+            &pairs("deviceid=abc&location=30.1,-97.2&timestamp=2026-11-26%2017:00:00"),
+            0,
+        )
+        .unwrap();
         assert_eq!((r.fixes[0].lat, r.fixes[0].lon), (30.1, -97.2));
         assert_eq!(r.fixes[0].timestamp, Some(Timestamp(1_795_712_400_000)));
     }
 
     #[test]
     fn missing_or_bad_fields_are_named() {
-        assert_eq!(parse_fields(&pairs("lat=1&lon=2"), 0).unwrap_err().field, "id");
-        assert_eq!(parse_fields(&pairs("id=a&lat=north&lon=2"), 0).unwrap_err().field, "lat");
-        assert_eq!(parse_fields(&pairs("id=a&lat=1"), 0).unwrap_err().field, "lon");
+        assert_eq!(
+            parse_fields(&pairs("lat=1&lon=2"), 0).unwrap_err().field,
+            "id"
+        );
+        assert_eq!(
+            parse_fields(&pairs("id=a&lat=north&lon=2"), 0)
+                .unwrap_err()
+                .field,
+            "lat"
+        );
+        assert_eq!(
+            parse_fields(&pairs("id=a&lat=1"), 0).unwrap_err().field,
+            "lon"
+        );
     }
 
     #[test]
@@ -239,7 +306,15 @@ mod tests {
     #[test]
     fn json_errors_name_the_field() {
         let body = serde_json::json!({"device_id": "x", "location": {"coords": {"latitude": 1.0}}});
-        assert_eq!(parse_json(body, 0).unwrap_err().field, "location.coords.longitude");
-        assert_eq!(parse_json(serde_json::json!({"location": {}}), 0).unwrap_err().field, "device_id");
+        assert_eq!(
+            parse_json(body, 0).unwrap_err().field,
+            "location.coords.longitude"
+        );
+        assert_eq!(
+            parse_json(serde_json::json!({"location": {}}), 0)
+                .unwrap_err()
+                .field,
+            "device_id"
+        );
     }
 }

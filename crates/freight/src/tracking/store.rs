@@ -16,7 +16,8 @@ use crate::domain::time::Millis;
 /// Multi-row statement sizes, largest first; a batch is cut greedily into these.
 const CHUNKS: [usize; 4] = [512, 64, 8, 1];
 
-const POSITION_COLUMNS: &str = "driver_id, fix_time, org_id, vehicle_id, device_id, source, received_at, lat, lon, \
+const POSITION_COLUMNS: &str =
+    "driver_id, fix_time, org_id, vehicle_id, device_id, source, received_at, lat, lon, \
     speed, heading, accuracy, altitude, battery, attributes";
 const LATEST_COLUMNS: &str = "driver_id, org_id, vehicle_id, fix_time, received_at, lat, lon, speed, heading, accuracy, battery";
 
@@ -152,8 +153,11 @@ struct LatestRow {
 
 /// Every stored latest position, with its organization (loaded once at start).
 pub async fn load_latest(db: &Db) -> sqlx::Result<Vec<(i64, LivePosition)>> {
-    let rows: Vec<LatestRow> =
-        db.fetch_all(sqlx::query_as(&format!("SELECT {LATEST_COLUMNS} FROM latest_positions"))).await?;
+    let rows: Vec<LatestRow> = db
+        .fetch_all(sqlx::query_as(&format!(
+            "SELECT {LATEST_COLUMNS} FROM latest_positions"
+        )))
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -184,7 +188,11 @@ pub struct DriverRef {
 }
 
 pub async fn driver_ref(db: &Db, driver_id: i64) -> sqlx::Result<Option<DriverRef>> {
-    db.fetch_optional(sqlx::query_as("SELECT org_id, current_vehicle_id FROM drivers WHERE id = $1").bind(driver_id)).await
+    db.fetch_optional(
+        sqlx::query_as("SELECT org_id, current_vehicle_id FROM drivers WHERE id = $1")
+            .bind(driver_id),
+    )
+    .await
 }
 
 /// One stored fix of a track.
@@ -204,7 +212,14 @@ pub struct TrackRow {
 }
 
 /// A driver's fixes in `[from, to)`, oldest first, at most `limit`.
-pub async fn track(db: &Db, org_id: i64, driver_id: i64, from: Millis, to: Millis, limit: i64) -> sqlx::Result<Vec<TrackRow>> {
+pub async fn track(
+    db: &Db,
+    org_id: i64,
+    driver_id: i64,
+    from: Millis,
+    to: Millis,
+    limit: i64,
+) -> sqlx::Result<Vec<TrackRow>> {
     db.fetch_all(
         sqlx::query_as(
             "SELECT fix_time, received_at, lat, lon, speed, heading, accuracy, altitude, battery, source, attributes \
@@ -222,13 +237,20 @@ pub async fn track(db: &Db, org_id: i64, driver_id: i64, from: Millis, to: Milli
 
 /// Deletes fixes taken before `cutoff`. Returns how many were removed.
 pub async fn prune_before(db: &Db, cutoff: Millis) -> sqlx::Result<u64> {
-    Ok(db.execute(sqlx::query("DELETE FROM positions WHERE fix_time < $1").bind(cutoff)).await?.rows_affected())
+    Ok(db
+        .execute(sqlx::query("DELETE FROM positions WHERE fix_time < $1").bind(cutoff))
+        .await?
+        .rows_affected())
 }
 
 /// Number of stored fixes of a driver (tests and benchmarks).
 pub async fn count_positions(db: &Db, driver_id: i64) -> sqlx::Result<i64> {
-    let row: crate::db::Count =
-        db.fetch_one(sqlx::query_as("SELECT COUNT(*) AS n FROM positions WHERE driver_id = $1").bind(driver_id)).await?;
+    let row: crate::db::Count = db
+        .fetch_one(
+            sqlx::query_as("SELECT COUNT(*) AS n FROM positions WHERE driver_id = $1")
+                .bind(driver_id),
+        )
+        .await?;
     Ok(row.n)
 }
 
@@ -247,13 +269,27 @@ pub async fn drivers_of_customer(db: &Db, org_id: i64, customer_id: i64) -> sqlx
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
+/// Drivers of an organization who have a vehicle, by id (the demo fleet).
+pub async fn drivers_with_vehicles(db: &Db, org_id: i64) -> sqlx::Result<Vec<i64>> {
+    let rows: Vec<crate::db::NewId> = db
+        .fetch_all(
+            sqlx::query_as("SELECT id FROM drivers WHERE org_id = $1 AND current_vehicle_id IS NOT NULL ORDER BY id")
+                .bind(org_id),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn batches_are_cut_into_fixed_statement_sizes() {
-        let sizes: Vec<usize> = chunks(1100).iter().map(|(i, s, e)| (e - s) * usize::from(CHUNKS[*i] == e - s)).collect();
+        let sizes: Vec<usize> = chunks(1100)
+            .iter()
+            .map(|(i, s, e)| (e - s) * usize::from(CHUNKS[*i] == e - s))
+            .collect();
         assert_eq!(sizes.iter().sum::<usize>(), 1100);
         assert_eq!(chunks(1100).len(), 2 + 1 + 1 + 4);
         assert!(chunks(0).is_empty());

@@ -22,7 +22,10 @@ use super::{store, Inner};
 /// A request to the writer.
 pub enum WriterMsg {
     /// Store these fixes; reply once durable.
-    Fixes { fixes: Vec<Fix>, done: oneshot::Sender<Result<(), ()>> },
+    Fixes {
+        fixes: Vec<Fix>,
+        done: oneshot::Sender<Result<(), ()>>,
+    },
     /// Write everything queued so far, then stop.
     Stop(oneshot::Sender<()>),
 }
@@ -95,14 +98,26 @@ async fn commit(inner: &Inner, batch: &[Fix]) -> anyhow::Result<Vec<(i64, LiveEv
             *slot = f;
         }
     }
-    let mut newest: Vec<&Fix> = newest.into_values().filter(|f| inner.is_newer_than_latest(f)).collect();
+    let mut newest: Vec<&Fix> = newest
+        .into_values()
+        .filter(|f| inner.is_newer_than_latest(f))
+        .collect();
     newest.sort_by_key(|f| f.subject.driver_id);
     store::upsert_latest(&mut tx, &newest).await?;
-    let events = inner.geo.evaluate(&inner.db, &mut tx, batch, |org, driver| inner.latest_point(org, driver)).await?;
+    let events = inner
+        .geo
+        .evaluate(&inner.db, &mut tx, batch, |org, driver| {
+            inner.latest_point(org, driver)
+        })
+        .await?;
     tx.commit().await?;
     let counters = &inner.counters;
     counters.commits.fetch_add(1, Ordering::Relaxed);
-    counters.committed_fixes.fetch_add(inserted, Ordering::Relaxed);
-    counters.stored_duplicates.fetch_add(batch.len() as u64 - inserted, Ordering::Relaxed);
+    counters
+        .committed_fixes
+        .fetch_add(inserted, Ordering::Relaxed);
+    counters
+        .stored_duplicates
+        .fetch_add(batch.len() as u64 - inserted, Ordering::Relaxed);
     Ok(events)
 }

@@ -76,6 +76,24 @@ fn uuid_like() -> String {
 
 /// Starts the app on `backend`. `None` only when PostgreSQL is unreachable outside CI.
 pub async fn try_spawn_app(backend: Backend) -> Option<TestApp> {
+    try_spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`try_spawn_app`], with `tweak` applied to the config last. Rate limits are raised
+/// 1000× by default so the suite is never throttled; rate-limit tests tweak them back.
+pub async fn try_spawn_app_with(
+    backend: Backend,
+    tweak: impl FnOnce(&mut Config),
+) -> Option<TestApp> {
+    try_spawn_app_with_routes(backend, tweak, axum::Router::new()).await
+}
+
+/// Like [`try_spawn_app_with`], with `extra` fixture routes mounted inside the app's middleware.
+pub async fn try_spawn_app_with_routes(
+    backend: Backend,
+    tweak: impl FnOnce(&mut Config),
+    extra: axum::Router<freight::state::AppState>,
+) -> Option<TestApp> {
     let (url, dir) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -100,6 +118,8 @@ pub async fn try_spawn_app(backend: Backend) -> Option<TestApp> {
     config.jwt_secret = Some("test-secret-test-secret-test-secret-0123".into());
     config.max_body_bytes = 64 * 1024;
     config.db_max_connections = 5;
+    config.rate_limits = config.rate_limits.scaled(1000);
+    tweak(&mut config);
     let db = Db::connect(
         &url,
         &DbOptions {
@@ -115,7 +135,7 @@ pub async fn try_spawn_app(backend: Backend) -> Option<TestApp> {
         .expect("build app");
     let base = format!("http://127.0.0.1:{}", app.port());
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let server = tokio::spawn(app.run_until_stopped(async {
+    let server = tokio::spawn(app.run_until_stopped_with(extra, async {
         let _ = rx.await;
     }));
     Some(TestApp {

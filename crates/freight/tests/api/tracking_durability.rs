@@ -16,7 +16,9 @@ const FIXES_PER_MESSAGE: i64 = 5;
 
 /// Creates an organization, a driver and a device API key for it; returns (driver, key).
 async fn seed(db: &Db) -> (i64, String) {
-    let org = freight::db::organizations::create(db, "acme", "acme").await.unwrap();
+    let org = freight::db::organizations::create(db, "acme", "acme")
+        .await
+        .unwrap();
     let driver: NewId = db
         .fetch_one_write(
             sqlx::query_as(
@@ -64,7 +66,11 @@ async fn acknowledged_fixes_survive_sigkill_of_the_server() {
     let (driver, key) = seed(&db).await;
     db.close().await;
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_freight"))
         .arg("serve")
         .env("DATABASE_URL", &url)
@@ -78,9 +84,11 @@ async fn acknowledged_fixes_survive_sigkill_of_the_server() {
     let base = format!("http://127.0.0.1:{port}");
     wait_ready(&base).await;
 
-    let (ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/api/v1/tracking/ws?access_token={key}"))
-        .await
-        .expect("connect");
+    let (ws, _) = tokio_tungstenite::connect_async(format!(
+        "ws://127.0.0.1:{port}/api/v1/tracking/ws?access_token={key}"
+    ))
+    .await
+    .expect("connect");
     let (mut sink, mut stream) = ws.split();
     let t0 = chrono::Utc::now().timestamp_millis() - 3_600_000;
     // Keep sending while acks come back, so writes are in flight when the process dies.
@@ -100,8 +108,12 @@ async fn acknowledged_fixes_survive_sigkill_of_the_server() {
     });
     let mut acked = Vec::new();
     while acked.len() < 200 {
-        let msg = tokio::time::timeout(Duration::from_secs(30), stream.next()).await.expect("ack within 30 s");
-        let Some(Ok(Message::Text(text))) = msg else { panic!("socket ended early: {msg:?}") };
+        let msg = tokio::time::timeout(Duration::from_secs(30), stream.next())
+            .await
+            .expect("ack within 30 s");
+        let Some(Ok(Message::Text(text))) = msg else {
+            panic!("socket ended early: {msg:?}")
+        };
         let v: Value = serde_json::from_str(text.as_str()).unwrap();
         assert_eq!(v["type"], "ack", "{v}");
         assert_eq!(v["accepted"], FIXES_PER_MESSAGE, "{v}");
@@ -114,7 +126,9 @@ async fn acknowledged_fixes_survive_sigkill_of_the_server() {
     sender.abort();
 
     let db = Db::connect(&url, &Default::default()).await.unwrap();
-    let rows = freight::tracking::store::track(&db, 1, driver, 0, i64::MAX, 1_000_000).await.unwrap();
+    let rows = freight::tracking::store::track(&db, 1, driver, 0, i64::MAX, 1_000_000)
+        .await
+        .unwrap();
     let stored: HashSet<i64> = rows.iter().map(|r| r.fix_time).collect();
     let mut missing = 0;
     for seq in &acked {
@@ -124,8 +138,79 @@ async fn acknowledged_fixes_survive_sigkill_of_the_server() {
             }
         }
     }
-    assert_eq!(missing, 0, "{missing} acknowledged fixes lost ({} acked messages, {} rows)", acked.len(), rows.len());
+    assert_eq!(
+        missing,
+        0,
+        "{missing} acknowledged fixes lost ({} acked messages, {} rows)",
+        acked.len(),
+        rows.len()
+    );
     assert!(rows.len() as i64 >= acked.len() as i64 * FIXES_PER_MESSAGE);
     // The acks came in sequence order.
     assert!(acked.windows(2).all(|w| w[1] == w[0] + 1));
+}
+
+/// A graceful stop answers every message it read before closing the socket, and every
+/// acknowledged fix is stored.
+#[tokio::test]
+async fn a_graceful_stop_acknowledges_what_it_read_then_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("graceful.db").display());
+    let db = Db::connect(&url, &Default::default()).await.unwrap();
+    db.migrate().await.unwrap();
+    let (driver, key) = seed(&db).await;
+    let mut config = freight::config::Config::with_database(&url);
+    config.addr = "127.0.0.1:0".parse().unwrap();
+    let server_db = Db::connect(&url, &Default::default()).await.unwrap();
+    let app = freight::startup::Application::build_with_db(config, server_db)
+        .await
+        .unwrap();
+    let port = app.port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    let (ws, _) = tokio_tungstenite::connect_async(format!(
+        "ws://127.0.0.1:{port}/api/v1/tracking/ws?access_token={key}"
+    ))
+    .await
+    .unwrap();
+    let (mut sink, mut stream) = ws.split();
+    let t0 = chrono::Utc::now().timestamp_millis() - 600_000;
+    for seq in 0..300i64 {
+        let msg = json!({"seq": seq, "lat": 30.2 + seq as f64 * 1e-5, "lon": -97.7, "timestamp": t0 + seq * 1000});
+        sink.send(Message::Text(msg.to_string().into()))
+            .await
+            .unwrap();
+    }
+    let reader = tokio::spawn(async move {
+        let mut acked = 0i64;
+        let mut closed = false;
+        while let Some(msg) = stream.next().await {
+            let msg = msg.expect("the socket ends with a close frame, not an error");
+            match msg {
+                Message::Text(t) => {
+                    let v: Value = serde_json::from_str(t.as_str()).unwrap();
+                    assert_eq!(v["type"], "ack", "{v}");
+                    assert_eq!(v["seq"], acked, "acks arrive in order");
+                    acked += 1;
+                }
+                Message::Close(_) => {
+                    closed = true;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        (acked, closed)
+    });
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    let (acked, closed) = reader.await.unwrap();
+    assert!(closed, "the server closes the socket itself");
+    assert!(acked > 0);
+    let stored = freight::tracking::store::count_positions(&db, driver)
+        .await
+        .unwrap();
+    assert!(stored >= acked, "{stored} stored < {acked} acknowledged");
 }

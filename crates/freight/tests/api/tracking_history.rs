@@ -7,10 +7,16 @@ use crate::both_backends;
 use crate::helpers::TestApp;
 use crate::tracking_support::*;
 
-both_backends!(a_track_has_its_fixes_stops_and_trips_as_json_and_geojson, old_fixes_are_pruned_after_the_retention_period);
+both_backends!(
+    a_track_has_its_fixes_stops_and_trips_as_json_and_geojson,
+    old_fixes_are_pruned_after_the_retention_period
+);
 
 fn rfc(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).unwrap().to_rfc3339_opts(chrono::SecondsFormat::Millis, true).replace('+', "%2B")
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        .replace('+', "%2B")
 }
 
 async fn a_track_has_its_fixes_stops_and_trips_as_json_and_geojson(app: TestApp) {
@@ -19,13 +25,26 @@ async fn a_track_has_its_fixes_stops_and_trips_as_json_and_geojson(app: TestApp)
     let t0 = now_ms() - 3 * 3600 * 1000;
     let min = 60_000;
     // Drive north 10 minutes, wait 12 minutes at a dock, drive on 10 minutes.
-    let mut fixes: Vec<Value> = (0..10).map(|i| fix_at(30.20 + i as f64 * 0.004, -97.70, t0 + i * min)).collect();
+    let mut fixes: Vec<Value> = (0..10)
+        .map(|i| fix_at(30.20 + i as f64 * 0.004, -97.70, t0 + i * min))
+        .collect();
     fixes.extend((10..22).map(|i| fix_at(30.236, -97.70, t0 + i * min)));
     fixes.extend((22..32).map(|i| fix_at(30.236 + (i - 21) as f64 * 0.004, -97.70, t0 + i * min)));
-    let reply = app.post("/api/v1/tracking/positions", org.token(Role::Driver), json!(fixes)).await;
+    let reply = app
+        .post(
+            "/api/v1/tracking/positions",
+            org.token(Role::Driver),
+            json!(fixes),
+        )
+        .await;
     assert_eq!(reply.body["accepted"], 32, "{}", reply.body);
 
-    let path = format!("/api/v1/drivers/{}/track?from={}&to={}", org.driver, rfc(t0), rfc(t0 + 60 * min));
+    let path = format!(
+        "/api/v1/drivers/{}/track?from={}&to={}",
+        org.driver,
+        rfc(t0),
+        rfc(t0 + 60 * min)
+    );
     let track = app.get(&path, org.token(Role::Dispatcher)).await;
     assert_eq!(track.status, 200, "{}", track.body);
     assert_eq!(track.body["total_fixes"], 32);
@@ -37,11 +56,22 @@ async fn a_track_has_its_fixes_stops_and_trips_as_json_and_geojson(app: TestApp)
     assert!((3.8..4.2).contains(&km), "{km} km");
 
     // Simplified: the straight legs collapse to their corners.
-    let simple = app.get(&format!("{path}&simplify_m=25"), org.token(Role::Dispatcher)).await;
+    let simple = app
+        .get(
+            &format!("{path}&simplify_m=25"),
+            org.token(Role::Dispatcher),
+        )
+        .await;
     assert_eq!(simple.body["simplified"], true);
-    assert!(simple.body["fixes"].as_array().unwrap().len() <= 4, "{}", simple.body["fixes"]);
+    assert!(
+        simple.body["fixes"].as_array().unwrap().len() <= 4,
+        "{}",
+        simple.body["fixes"]
+    );
 
-    let geo = app.get(&format!("{path}&format=geojson"), org.token(Role::Driver)).await;
+    let geo = app
+        .get(&format!("{path}&format=geojson"), org.token(Role::Driver))
+        .await;
     assert_eq!(geo.header("content-type"), Some("application/geo+json"));
     assert_eq!(geo.body["type"], "FeatureCollection");
     let line = &geo.body["features"][0]["geometry"];
@@ -50,15 +80,44 @@ async fn a_track_has_its_fixes_stops_and_trips_as_json_and_geojson(app: TestApp)
     assert_eq!(geo.body["features"][1]["properties"]["kind"], "stop");
 
     // A window with nothing in it, bad parameters, and callers who may not see the driver.
-    let empty = app.get(&format!("/api/v1/drivers/{}/track?from={}&to={}", org.driver, rfc(t0 - 10 * min), rfc(t0)), org.token(Role::Admin)).await;
+    let empty = app
+        .get(
+            &format!(
+                "/api/v1/drivers/{}/track?from={}&to={}",
+                org.driver,
+                rfc(t0 - 10 * min),
+                rfc(t0)
+            ),
+            org.token(Role::Admin),
+        )
+        .await;
     assert_eq!(empty.body["total_fixes"], 0);
-    let bad = app.get(&format!("/api/v1/drivers/{}/track?from={}&to={}", org.driver, rfc(t0), rfc(t0)), org.token(Role::Admin)).await.assert_problem(422);
+    let bad = app
+        .get(
+            &format!(
+                "/api/v1/drivers/{}/track?from={}&to={}",
+                org.driver,
+                rfc(t0),
+                rfc(t0)
+            ),
+            org.token(Role::Admin),
+        )
+        .await
+        .assert_problem(422);
     assert_eq!(bad.error_fields(), ["from"]);
-    app.get(&format!("{path}&format=kml"), org.token(Role::Admin)).await.assert_problem(422);
-    app.get(&path, rival.token(Role::Admin)).await.assert_problem(404);
-    app.get(&path, org.token(Role::Customer)).await.assert_problem(404);
+    app.get(&format!("{path}&format=kml"), org.token(Role::Admin))
+        .await
+        .assert_problem(422);
+    app.get(&path, rival.token(Role::Admin))
+        .await
+        .assert_problem(404);
+    app.get(&path, org.token(Role::Customer))
+        .await
+        .assert_problem(404);
     let colleague = format!("/api/v1/drivers/{}/track", org.other_driver);
-    app.get(&colleague, org.token(Role::Driver)).await.assert_problem(404);
+    app.get(&colleague, org.token(Role::Driver))
+        .await
+        .assert_problem(404);
 }
 
 async fn old_fixes_are_pruned_after_the_retention_period(app: TestApp) {
@@ -68,14 +127,22 @@ async fn old_fixes_are_pruned_after_the_retention_period(app: TestApp) {
         .post(
             "/api/v1/tracking/positions",
             org.token(Role::Driver),
-            json!([fix_at(30.2, -97.7, now_ms() - 120 * day), fix_at(30.2, -97.7, now_ms() - 10 * day), fix_at(30.2, -97.7, now_ms())]),
+            json!([
+                fix_at(30.2, -97.7, now_ms() - 120 * day),
+                fix_at(30.2, -97.7, now_ms() - 10 * day),
+                fix_at(30.2, -97.7, now_ms())
+            ]),
         )
         .await;
     assert_eq!(reply.body["accepted"], 3, "{}", reply.body);
-    let pruned = freight::tracking::background::prune_once(&app.db, 90).await.unwrap();
+    let pruned = freight::tracking::background::prune_once(&app.db, 90)
+        .await
+        .unwrap();
     assert_eq!(pruned, 1);
     assert_eq!(stored(&app, org.driver).await, 2);
     // Pruning history never touches the latest position.
-    let latest = app.get("/api/v1/tracking/latest", org.token(Role::Dispatcher)).await;
+    let latest = app
+        .get("/api/v1/tracking/latest", org.token(Role::Dispatcher))
+        .await;
     assert_eq!(latest.body.as_array().unwrap().len(), 1);
 }

@@ -44,12 +44,18 @@ async fn osmand_query_form_and_json_reports_are_stored_with_their_attributes(app
     let r = app.client.post(app.url(&query2)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     // Form body, ISO timestamp.
-    let iso = chrono::DateTime::from_timestamp(t + 20, 0).unwrap().format("%Y-%m-%d %H:%M:%S").to_string();
+    let iso = chrono::DateTime::from_timestamp(t + 20, 0)
+        .unwrap()
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
     let r = app
         .client
         .post(app.url("/osmand"))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("id={IMEI}&lat=30.2678&lon=-97.7432&timestamp={}&speed=11&altitude=150", iso.replace(' ', "%20")))
+        .body(format!(
+            "id={IMEI}&lat=30.2678&lon=-97.7432&timestamp={}&speed=11&altitude=150",
+            iso.replace(' ', "%20")
+        ))
         .send()
         .await
         .unwrap();
@@ -70,17 +76,34 @@ async fn osmand_query_form_and_json_reports_are_stored_with_their_attributes(app
         },
         "device_id": IMEI
     });
-    let r = app.client.post(app.url("/osmand")).json(&body).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/osmand"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 
     assert_eq!(stored(&app, org.driver).await, 4);
-    let rows = freight::tracking::store::track(&app.db, org.id, org.driver, 0, i64::MAX, 10).await.unwrap();
+    let rows = freight::tracking::store::track(&app.db, org.id, org.driver, 0, i64::MAX, 10)
+        .await
+        .unwrap();
     let first = &rows[0];
     assert_eq!(first.fix_time, t * 1000);
-    assert!((first.speed.unwrap() - 10.0 * 0.514444).abs() < 1e-3, "knots become m/s");
-    assert_eq!((first.heading, first.battery, first.source.as_str()), (Some(271.3), Some(87.0), "osmand"));
+    assert!(
+        (first.speed.unwrap() - 10.0 * 0.514444).abs() < 1e-3,
+        "knots become m/s"
+    );
+    assert_eq!(
+        (first.heading, first.battery, first.source.as_str()),
+        (Some(271.3), Some(87.0), "osmand")
+    );
     let attrs: Value = serde_json::from_str(first.attributes.as_deref().unwrap()).unwrap();
-    assert_eq!((attrs["hdop"].as_str(), attrs["charge"].as_str()), (Some("0.9"), Some("true")));
+    assert_eq!(
+        (attrs["hdop"].as_str(), attrs["charge"].as_str()),
+        (Some("0.9"), Some("true"))
+    );
     let last = &rows[3];
     assert_eq!((last.speed, last.accuracy), (Some(5.3), Some(8.2)));
     assert!((last.battery.unwrap() - 64.0).abs() < 1e-9);
@@ -89,16 +112,29 @@ async fn osmand_query_form_and_json_reports_are_stored_with_their_attributes(app
     assert_eq!(attrs["activity"]["type"], "in_vehicle");
     assert_eq!(attrs["odometer"], 10234.5);
     // The device's vehicle is recorded with the fix and the live position.
-    let latest = app.get("/api/v1/tracking/latest", org.token(Role::Dispatcher)).await;
+    let latest = app
+        .get("/api/v1/tracking/latest", org.token(Role::Dispatcher))
+        .await;
     assert_eq!(latest.body[0]["vehicle_id"], org.vehicle);
     assert_eq!(latest.body[0]["lat"], 30.2681);
 
     // Malformed reports name the field and store nothing.
-    let r = app.client.get(app.url(&format!("/osmand?id={IMEI}&lat=north&lon=-97.7"))).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url(&format!("/osmand?id={IMEI}&lat=north&lon=-97.7")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let problem: Value = r.json().await.unwrap();
     assert_eq!(problem["errors"][0]["field"], "lat");
-    let r = app.client.post(app.url("/osmand")).json(&json!({"device_id": IMEI, "location": {"coords": {"latitude": 30.1}}})).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/osmand"))
+        .json(&json!({"device_id": IMEI, "location": {"coords": {"latitude": 30.1}}}))
+        .send()
+        .await
+        .unwrap();
     let problem: Value = r.json().await.unwrap();
     assert_eq!(problem["errors"][0]["field"], "location.coords.longitude");
     assert_eq!(stored(&app, org.driver).await, 4);
@@ -108,20 +144,47 @@ async fn osmand_reports_from_unknown_devices_are_rejected_counted_and_not_stored
     let org = app.seed_org("acme").await;
     let t = now_ms() / 1000;
     for _ in 0..2 {
-        let r = app.client.get(app.url(&format!("/osmand?id=999000111&lat=30.1&lon=-97.1&timestamp={t}"))).send().await.unwrap();
+        let r = app
+            .client
+            .get(app.url(&format!(
+                "/osmand?id=999000111&lat=30.1&lon=-97.1&timestamp={t}"
+            )))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let problem: Value = r.json().await.unwrap();
         assert_eq!(problem["errors"][0]["field"], "id");
     }
-    let stats = app.get("/api/v1/tracking/stats", org.token(Role::Admin)).await;
+    let stats = app
+        .get("/api/v1/tracking/stats", org.token(Role::Admin))
+        .await;
     assert_eq!(stats.body["process"]["unknown_device"], 2);
-    let all: freight::db::Count = app.db.fetch_one(sqlx::query_as("SELECT COUNT(*) AS n FROM positions")).await.unwrap();
+    let all: freight::db::Count = app
+        .db
+        .fetch_one(sqlx::query_as("SELECT COUNT(*) AS n FROM positions"))
+        .await
+        .unwrap();
     assert_eq!(all.n, 0);
     // A retired device is unknown from then on.
     let device = register(&app, &org, "retired-1").await;
-    let reply = app.send(reqwest::Method::DELETE, &format!("/api/v1/tracking/devices/{}", device["id"]), Some(org.token(Role::Admin)), None).await;
+    let reply = app
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/tracking/devices/{}", device["id"]),
+            Some(org.token(Role::Admin)),
+            None,
+        )
+        .await;
     assert_eq!(reply.status, 204);
-    let r = app.client.get(app.url(&format!("/osmand?id=retired-1&lat=30.1&lon=-97.1&timestamp={t}"))).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url(&format!(
+            "/osmand?id=retired-1&lat=30.1&lon=-97.1&timestamp={t}"
+        )))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -131,21 +194,38 @@ async fn devices_belong_to_one_organization(app: TestApp) {
     let device = register(&app, &acme, IMEI).await;
     // Identifiers are unique platform-wide; a rival cannot take one over or bind our driver.
     let reply = app
-        .post("/api/v1/tracking/devices", rival.token(Role::Admin), json!({"identifier": IMEI, "name": "x", "driver_id": rival.driver}))
+        .post(
+            "/api/v1/tracking/devices",
+            rival.token(Role::Admin),
+            json!({"identifier": IMEI, "name": "x", "driver_id": rival.driver}),
+        )
         .await
         .assert_problem(409);
     assert_eq!(reply.error_fields(), ["identifier"]);
     let reply = app
-        .post("/api/v1/tracking/devices", rival.token(Role::Admin), json!({"identifier": "other", "name": "x", "driver_id": acme.driver}))
+        .post(
+            "/api/v1/tracking/devices",
+            rival.token(Role::Admin),
+            json!({"identifier": "other", "name": "x", "driver_id": acme.driver}),
+        )
         .await
         .assert_problem(422);
     assert_eq!(reply.error_fields(), ["driver_id"]);
-    let listed = app.get("/api/v1/tracking/devices", rival.token(Role::Admin)).await;
+    let listed = app
+        .get("/api/v1/tracking/devices", rival.token(Role::Admin))
+        .await;
     assert_eq!(listed.body, json!([]));
-    app.send(reqwest::Method::DELETE, &format!("/api/v1/tracking/devices/{}", device["id"]), Some(rival.token(Role::Admin)), None)
+    app.send(
+        reqwest::Method::DELETE,
+        &format!("/api/v1/tracking/devices/{}", device["id"]),
+        Some(rival.token(Role::Admin)),
+        None,
+    )
+    .await
+    .assert_problem(404);
+    app.get("/api/v1/tracking/devices", acme.token(Role::Driver))
         .await
-        .assert_problem(404);
-    app.get("/api/v1/tracking/devices", acme.token(Role::Driver)).await.assert_problem(403);
+        .assert_problem(403);
 }
 
 /// The dedicated OsmAnd port (5055 in production) answers the same protocol at `/`.
@@ -153,14 +233,24 @@ async fn devices_belong_to_one_organization(app: TestApp) {
 async fn the_dedicated_osmand_port_accepts_reports() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("osmand.db").display());
-    let db = freight::db::Db::connect(&url, &Default::default()).await.unwrap();
+    let db = freight::db::Db::connect(&url, &Default::default())
+        .await
+        .unwrap();
     db.migrate().await.unwrap();
     let mut config = freight::config::Config::with_database(&url);
     config.addr = "127.0.0.1:0".parse().unwrap();
     config.tracking.osmand_addr = "127.0.0.1:0".into();
-    let app = freight::startup::Application::build_with_db(config, db.clone()).await.unwrap();
-    let port = app.state().tracking.osmand_port().expect("OsmAnd port bound");
-    let org = freight::db::organizations::create(&db, "acme", "acme").await.unwrap();
+    let app = freight::startup::Application::build_with_db(config, db.clone())
+        .await
+        .unwrap();
+    let port = app
+        .state()
+        .tracking
+        .osmand_port()
+        .expect("OsmAnd port bound");
+    let org = freight::db::organizations::create(&db, "acme", "acme")
+        .await
+        .unwrap();
     let driver: freight::db::NewId = db
         .fetch_one_write(
             sqlx::query_as(
@@ -183,9 +273,18 @@ async fn the_dedicated_osmand_port_accepts_reports() {
         let _ = rx.await;
     }));
     let t = now_ms() / 1000;
-    let r = reqwest::get(format!("http://127.0.0.1:{port}/?id=tracker-5055&lat=30.25&lon=-97.75&timestamp={t}&speed=3")).await.unwrap();
+    let r = reqwest::get(format!(
+        "http://127.0.0.1:{port}/?id=tracker-5055&lat=30.25&lon=-97.75&timestamp={t}&speed=3"
+    ))
+    .await
+    .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(freight::tracking::store::count_positions(&db, driver.id).await.unwrap(), 1);
+    assert_eq!(
+        freight::tracking::store::count_positions(&db, driver.id)
+            .await
+            .unwrap(),
+        1
+    );
     let _ = tx.send(());
     server.await.unwrap().unwrap();
 }

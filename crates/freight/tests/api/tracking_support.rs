@@ -8,12 +8,15 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::TestApp;
 
-pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Opens a WebSocket to `path` (which carries its own query, e.g. `?access_token=`).
 pub async fn ws_connect(app: &TestApp, path: &str) -> Ws {
     let url = format!("{}{path}", app.base.replacen("http://", "ws://", 1));
-    let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("websocket connect");
+    let (ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("websocket connect");
     ws
 }
 
@@ -33,7 +36,9 @@ pub async fn next_json(ws: &mut Ws) -> Value {
 }
 
 pub async fn send_json(ws: &mut Ws, v: Value) {
-    ws.send(Message::Text(v.to_string().into())).await.expect("send");
+    ws.send(Message::Text(v.to_string().into()))
+        .await
+        .expect("send");
 }
 
 pub fn now_ms() -> i64 {
@@ -47,14 +52,19 @@ pub fn fix_at(lat: f64, lon: f64, t: i64) -> Value {
 
 /// Stored fixes of a driver.
 pub async fn stored(app: &TestApp, driver: i64) -> i64 {
-    freight::tracking::store::count_positions(&app.db, driver).await.unwrap()
+    freight::tracking::store::count_positions(&app.db, driver)
+        .await
+        .unwrap()
 }
 
 /// The stored latest position time of a driver, if any.
 pub async fn stored_latest_time(app: &TestApp, driver: i64) -> Option<i64> {
     let row: Option<freight::db::Count> = app
         .db
-        .fetch_optional(sqlx::query_as("SELECT fix_time AS n FROM latest_positions WHERE driver_id = $1").bind(driver))
+        .fetch_optional(
+            sqlx::query_as("SELECT fix_time AS n FROM latest_positions WHERE driver_id = $1")
+                .bind(driver),
+        )
         .await
         .unwrap();
     row.map(|r| r.n)

@@ -21,6 +21,8 @@ const FINAL_TEMPERATURE: f64 = 0.05;
 const FLEET_SHARE: f64 = 0.5;
 /// Fleet minimization gives up when removing one more route failed for this share.
 const FLEET_STALL_SHARE: f64 = 0.2;
+/// Start temperature multiplier when polishing the best solution of earlier restarts.
+const POLISH_HEAT: f64 = 0.3;
 /// Share of fleet-minimization moves whose ruin is centred on an absent job.
 const ABSENT_SEED_RATE: f64 = 0.5;
 /// Probability of skipping an insertion position.
@@ -34,6 +36,8 @@ pub(crate) struct SearchConfig<'a> {
     pub objective: Objective,
     pub seed: u64,
     pub progress: Option<&'a (dyn Fn(&Progress) + Sync)>,
+    /// The state is a complete solution to polish: no fleet minimization, cooler start.
+    pub polish: bool,
 }
 
 pub(crate) struct SearchResult {
@@ -115,11 +119,25 @@ pub(crate) fn search(instance: &Instance, mut state: State, config: &SearchConfi
         cancelled: false,
     };
     let mut limit = all_vehicles;
-    if config.objective == Objective::VehiclesFirst && state.absent.is_empty() {
+    let mut heat = 1.0;
+    if config.polish {
+        heat = POLISH_HEAT;
+        if config.objective == Objective::VehiclesFirst {
+            limit.max_routes = state.used_routes();
+        }
+    } else if config.objective == Objective::VehiclesFirst && state.absent.is_empty() {
         state = minimize_fleet(instance, state, &mut budget, &mut scratch, &mut rng);
         limit.max_routes = state.used_routes();
     }
-    let state = anneal(instance, state, limit, &mut budget, &mut scratch, &mut rng);
+    let state = anneal(
+        instance,
+        state,
+        limit,
+        heat,
+        &mut budget,
+        &mut scratch,
+        &mut rng,
+    );
     SearchResult {
         state,
         iterations: budget.iterations,
@@ -144,20 +162,15 @@ fn anneal(
     instance: &Instance,
     mut state: State,
     limit: FleetLimit,
+    heat: f64,
     budget: &mut Budget,
     scratch: &mut Scratch,
     rng: &mut Rng,
 ) -> State {
     let params = RuinParams::default();
     let start_fraction = budget.used();
-    let tune = |name: &str, default: f64| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let hot = tune("FO_T0", START_TEMPERATURE) * instance.cost_scale;
-    let cold = tune("FO_TF", FINAL_TEMPERATURE) * instance.cost_scale;
+    let hot = START_TEMPERATURE * instance.cost_scale * heat;
+    let cold = FINAL_TEMPERATURE * instance.cost_scale;
     let mut current = state.objective(instance);
     let mut best = state.clone();
     let mut best_cost = current;
@@ -244,10 +257,7 @@ fn minimize_fleet(
         max_routes: state.used_routes(),
     };
     let mut removed = Vec::new();
-    let stall = std::env::var("FO_STALL")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(FLEET_STALL_SHARE);
+    let stall = FLEET_STALL_SHARE;
     let mut last_success = budget.used();
     loop {
         if state.absent.is_empty() {
@@ -266,14 +276,7 @@ fn minimize_fleet(
             limit.max_routes = state.used_routes();
         }
         let used = budget.used();
-        if budget.exhausted()
-            || used
-                >= std::env::var("FO_FLEET")
-                    .ok()
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(FLEET_SHARE)
-            || used - last_success > stall
-        {
+        if budget.exhausted() || used >= FLEET_SHARE || used - last_success > stall {
             break;
         }
         budget.iterations += 1;

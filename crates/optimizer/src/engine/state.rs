@@ -36,7 +36,11 @@ impl State {
             }
             route.locked_len = route.stops.len();
             route.update(instance);
-            if !route.feasible {
+            let skills_missing = vehicle
+                .locked_jobs
+                .iter()
+                .any(|&j| instance.jobs[j].skills & !vehicle.skills != 0);
+            if !route.feasible || skills_missing {
                 bad.push(v);
             }
             routes.push(route);

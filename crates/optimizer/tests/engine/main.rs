@@ -8,6 +8,7 @@ mod parsers;
 mod reasons;
 mod reopt;
 mod scale;
+mod transport;
 
 use std::path::PathBuf;
 use std::time::Duration;

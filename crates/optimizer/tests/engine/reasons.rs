@@ -2,7 +2,8 @@
 
 use freight_optimizer::check::check;
 use freight_optimizer::{
-    solve, validate, Amount, Euclidean, Objective, Problem, TimeWindow, UnassignedReason, Vehicle,
+    explain_unserviceable, solve, validate, Amount, Euclidean, Objective, Problem, TimeWindow,
+    UnassignedReason, Vehicle,
 };
 
 use super::{delivery, params, xy};
@@ -64,6 +65,14 @@ fn each_reason_code_is_reported() {
     for u in &solution.unassigned {
         assert_eq!(u.code, u.reason.code());
     }
+    let heavy = problem.jobs.iter().position(|j| j.id == "heavy").unwrap();
+    let explained = explain_unserviceable(&problem, &Euclidean::default(), heavy).unwrap();
+    assert_eq!(
+        explained,
+        Some(UnassignedReason::CapacityExceedsEveryVehicle)
+    );
+    let out_of_range = explain_unserviceable(&problem, &Euclidean::default(), 99).unwrap_err();
+    assert_eq!(out_of_range.issues()[0].code, "E1016");
 }
 
 #[test]

@@ -24,7 +24,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The organization's registered trackers.
 #[utoipa::path(get, path = "/tracking/devices", tag = "tracking", responses((status = 200, body = Vec<Device>)))]
-async fn list_devices(State(state): State<AppState>, auth: Auth<DevicesManage>) -> ApiResult<Json<Vec<Device>>> {
+async fn list_devices(
+    State(state): State<AppState>,
+    auth: Auth<DevicesManage>,
+) -> ApiResult<Json<Vec<Device>>> {
     Ok(Json(devices::list(&state.db, auth.principal.org_id).await?))
 }
 
@@ -44,7 +47,11 @@ async fn create_device(
 /// Retire a tracker; its reports are rejected from then on.
 #[utoipa::path(delete, path = "/tracking/devices/{id}", tag = "tracking", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-async fn delete_device(State(state): State<AppState>, auth: Auth<DevicesManage>, Id(id): Id) -> ApiResult<StatusCode> {
+async fn delete_device(
+    State(state): State<AppState>,
+    auth: Auth<DevicesManage>,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
     if !devices::disable(&state.db, auth.principal.org_id, id).await? {
         return Err(ApiError::NotFound("device"));
     }
@@ -74,7 +81,10 @@ pub struct TrackingStats {
 
 /// Accepted and dropped fixes by reason, and pipeline figures.
 #[utoipa::path(get, path = "/tracking/stats", tag = "tracking", responses((status = 200, body = TrackingStats)))]
-async fn tracking_stats(State(state): State<AppState>, auth: Auth<DevicesManage>) -> Json<TrackingStats> {
+async fn tracking_stats(
+    State(state): State<AppState>,
+    auth: Auth<DevicesManage>,
+) -> Json<TrackingStats> {
     let t = &state.tracking;
     let c = t.counters();
     Json(TrackingStats {

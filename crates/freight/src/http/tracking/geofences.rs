@@ -69,8 +69,19 @@ impl From<FenceRow> for Geofence {
             (Some(lat), Some(lon), Some(radius_m)) => Some(Circle { lat, lon, radius_m }),
             _ => None,
         };
-        let polygon = r.polygon.as_deref().and_then(|p| serde_json::from_str(p).ok());
-        Geofence { id: r.id, name: r.name, kind: r.kind, circle, polygon, dwell_secs: r.dwell_secs, created_at: r.created_at }
+        let polygon = r
+            .polygon
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok());
+        Geofence {
+            id: r.id,
+            name: r.name,
+            kind: r.kind,
+            circle,
+            polygon,
+            dwell_secs: r.dwell_secs,
+            created_at: r.created_at,
+        }
     }
 }
 
@@ -83,10 +94,18 @@ impl NewGeofence {
                 if let Err((which, msg)) = LatLon::parse(c.lat, c.lon) {
                     errors.add(format!("circle.{which}"), msg);
                 }
-                errors.check(c.radius_m.is_finite() && (1.0..=100_000.0).contains(&c.radius_m), "circle.radius_m", "must be 1..100000 metres");
+                errors.check(
+                    c.radius_m.is_finite() && (1.0..=100_000.0).contains(&c.radius_m),
+                    "circle.radius_m",
+                    "must be 1..100000 metres",
+                );
             }
             (None, Some(p)) => {
-                errors.check((3..=1000).contains(&p.len()), "polygon", "needs 3 to 1000 [lon, lat] vertices");
+                errors.check(
+                    (3..=1000).contains(&p.len()),
+                    "polygon",
+                    "needs 3 to 1000 [lon, lat] vertices",
+                );
                 for (i, [lon, lat]) in p.iter().enumerate() {
                     if let Err((which, msg)) = LatLon::parse(*lat, *lon) {
                         errors.add(format!("polygon[{i}].{which}"), msg);
@@ -96,7 +115,11 @@ impl NewGeofence {
             _ => errors.add("circle", "give exactly one of `circle` or `polygon`"),
         }
         if let Some(d) = self.dwell_secs {
-            errors.check((0..=7 * 24 * 3600).contains(&d), "dwell_secs", "must be 0..604800 seconds");
+            errors.check(
+                (0..=7 * 24 * 3600).contains(&d),
+                "dwell_secs",
+                "must be 0..604800 seconds",
+            );
         }
         errors.into_result()
     }
@@ -104,7 +127,10 @@ impl NewGeofence {
 
 /// The organization's geofences.
 #[utoipa::path(get, path = "/tracking/geofences", tag = "tracking", responses((status = 200, body = Vec<Geofence>)))]
-async fn list_geofences(State(state): State<AppState>, auth: Auth<TrackingRead>) -> ApiResult<Json<Vec<Geofence>>> {
+async fn list_geofences(
+    State(state): State<AppState>,
+    auth: Auth<TrackingRead>,
+) -> ApiResult<Json<Vec<Geofence>>> {
     let rows = geo_store::fences(&state.db, auth.principal.org_id).await?;
     Ok(Json(rows.into_iter().map(Geofence::from).collect()))
 }
@@ -121,26 +147,53 @@ async fn create_geofence(
     let org = auth.principal.org_id;
     let (kind, center, polygon) = match (&body.circle, &body.polygon) {
         (Some(c), _) => ("circle", Some((c.lat, c.lon, c.radius_m)), None),
-        (None, p) => ("polygon", None, p.as_ref().map(|p| serde_json::to_string(p).unwrap_or_default())),
+        (None, p) => (
+            "polygon",
+            None,
+            p.as_ref()
+                .map(|p| serde_json::to_string(p).unwrap_or_default()),
+        ),
     };
-    let id = geo_store::insert_fence(&state.db, org, body.name.trim(), kind, center, polygon, body.dwell_secs, now_ms()).await?;
+    let id = geo_store::insert_fence(
+        &state.db,
+        org,
+        body.name.trim(),
+        kind,
+        center,
+        polygon,
+        body.dwell_secs,
+        now_ms(),
+    )
+    .await?;
     state.tracking.geo().invalidate(org);
-    let row = geo_store::fence(&state.db, org, id).await?.ok_or(ApiError::NotFound("geofence"))?;
+    let row = geo_store::fence(&state.db, org, id)
+        .await?
+        .ok_or(ApiError::NotFound("geofence"))?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
 /// One geofence.
 #[utoipa::path(get, path = "/tracking/geofences/{id}", tag = "tracking", params(("id" = i64, Path)),
     responses((status = 200, body = Geofence), (status = 404, body = Problem)))]
-async fn get_geofence(State(state): State<AppState>, auth: Auth<TrackingRead>, Id(id): Id) -> ApiResult<Json<Geofence>> {
-    let row = geo_store::fence(&state.db, auth.principal.org_id, id).await?.ok_or(ApiError::NotFound("geofence"))?;
+async fn get_geofence(
+    State(state): State<AppState>,
+    auth: Auth<TrackingRead>,
+    Id(id): Id,
+) -> ApiResult<Json<Geofence>> {
+    let row = geo_store::fence(&state.db, auth.principal.org_id, id)
+        .await?
+        .ok_or(ApiError::NotFound("geofence"))?;
     Ok(Json(row.into()))
 }
 
 /// Delete a geofence (its past events stay).
 #[utoipa::path(delete, path = "/tracking/geofences/{id}", tag = "tracking", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-async fn delete_geofence(State(state): State<AppState>, auth: Auth<GeofencesWrite>, Id(id): Id) -> ApiResult<StatusCode> {
+async fn delete_geofence(
+    State(state): State<AppState>,
+    auth: Auth<GeofencesWrite>,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
     if !geo_store::delete_fence(&state.db, auth.principal.org_id, id).await? {
         return Err(ApiError::NotFound("geofence"));
     }
@@ -194,15 +247,19 @@ async fn get_shipment_tracking(
     Id(id): Id,
 ) -> ApiResult<Json<ShipmentTracking>> {
     // Visibility is the shipment's: other tenants, other shippers and other drivers get 404.
-    shipments::get(&state.db, &auth.scope(), id).await?.ok_or(ApiError::NotFound("shipment"))?;
-    let tracking = geo_store::shipment_tracking(&state.db, auth.principal.org_id, id).await?.unwrap_or(ShipmentTracking {
-        shipment_id: id,
-        pickup_arrived_at: None,
-        delivery_arrived_at: None,
-        next_stop: None,
-        eta_at: None,
-        distance_remaining_m: None,
-        late: 0,
-    });
+    shipments::get(&state.db, &auth.scope(), id)
+        .await?
+        .ok_or(ApiError::NotFound("shipment"))?;
+    let tracking = geo_store::shipment_tracking(&state.db, auth.principal.org_id, id)
+        .await?
+        .unwrap_or(ShipmentTracking {
+            shipment_id: id,
+            pickup_arrived_at: None,
+            delivery_arrived_at: None,
+            next_stop: None,
+            eta_at: None,
+            distance_remaining_m: None,
+            late: 0,
+        });
     Ok(Json(tracking))
 }

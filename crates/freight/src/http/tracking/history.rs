@@ -93,10 +93,16 @@ async fn get_driver_track(
     ApiQuery(q): ApiQuery<TrackQuery>,
 ) -> ApiResult<Response> {
     let to = q.to.map_or_else(now_ms, |t| t.timestamp_millis());
-    let from = q.from.map_or(to - 24 * 3600 * 1000, |t| t.timestamp_millis());
+    let from = q
+        .from
+        .map_or(to - 24 * 3600 * 1000, |t| t.timestamp_millis());
     let mut errors = FieldErrors::new();
     errors.check(from < to, "from", "must be before `to`");
-    errors.check(to - from <= MAX_RANGE_MS, "from", "the range may span at most 31 days");
+    errors.check(
+        to - from <= MAX_RANGE_MS,
+        "from",
+        "the range may span at most 31 days",
+    );
     let geojson = match q.format.as_deref() {
         None | Some("json") => false,
         Some("geojson") => true,
@@ -106,15 +112,33 @@ async fn get_driver_track(
         }
     };
     if let Some(t) = q.simplify_m {
-        errors.check(t.is_finite() && (0.0..=10_000.0).contains(&t), "simplify_m", "must be 0..10000 metres");
+        errors.check(
+            t.is_finite() && (0.0..=10_000.0).contains(&t),
+            "simplify_m",
+            "must be 0..10000 metres",
+        );
     }
     let stop_minutes = q.stop_minutes.unwrap_or(5);
-    errors.check((1..=24 * 60).contains(&stop_minutes), "stop_minutes", "must be 1..1440");
+    errors.check(
+        (1..=24 * 60).contains(&stop_minutes),
+        "stop_minutes",
+        "must be 1..1440",
+    );
     errors.into_result().map_err(ApiError::Validation)?;
 
     // Visibility is the driver's: other tenants and customers get 404, drivers only themselves.
-    drivers::get(&state.db, &auth.scope(), id).await?.ok_or(ApiError::NotFound("driver"))?;
-    let rows = store::track(&state.db, auth.principal.org_id, id, from, to, MAX_FIXES + 1).await?;
+    drivers::get(&state.db, &auth.scope(), id)
+        .await?
+        .ok_or(ApiError::NotFound("driver"))?;
+    let rows = store::track(
+        &state.db,
+        auth.principal.org_id,
+        id,
+        from,
+        to,
+        MAX_FIXES + 1,
+    )
+    .await?;
     let truncated = rows.len() as i64 > MAX_FIXES;
     let rows = &rows[..rows.len().min(MAX_FIXES as usize)];
     let points: Vec<TrackPoint> = rows.iter().map(|r| (r.fix_time, r.lat, r.lon)).collect();
@@ -138,19 +162,36 @@ async fn get_driver_track(
             }
         })
         .collect();
-    let track = Track { driver_id: id, from, to, total_fixes: rows.len(), simplified, truncated, fixes, stops, trips };
+    let track = Track {
+        driver_id: id,
+        from,
+        to,
+        total_fixes: rows.len(),
+        simplified,
+        truncated,
+        fixes,
+        stops,
+        trips,
+    };
     if !geojson {
         return Ok(Json(track).into_response());
     }
     let mut response = Json(to_geojson(&track)).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/geo+json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/geo+json"),
+    );
     Ok(response)
 }
 
 /// A FeatureCollection: the LineString of the track, then one Point per stop.
 fn to_geojson(track: &Track) -> serde_json::Value {
     let coordinates: Vec<[f64; 2]> = track.fixes.iter().map(|f| [f.lon, f.lat]).collect();
-    let times: Vec<_> = track.fixes.iter().map(|f| to_datetime(f.timestamp)).collect();
+    let times: Vec<_> = track
+        .fixes
+        .iter()
+        .map(|f| to_datetime(f.timestamp))
+        .collect();
     let mut features = vec![json!({
         "type": "Feature",
         "geometry": {"type": "LineString", "coordinates": coordinates},

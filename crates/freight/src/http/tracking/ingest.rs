@@ -19,14 +19,14 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{from_value, ws_principal};
 use crate::auth::policy::TrackingIngest;
 use crate::auth::{Action, Auth, Principal};
-use crate::domain::Role;
 use crate::domain::time::now_ms;
 use crate::domain::FieldErrors;
+use crate::domain::Role;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
 use crate::tracking::fix::{DropReason, Fix, FixInput, Source, Subject};
-use crate::tracking::Tracking;
+use crate::tracking::{ConnectionGuard, Tracking};
 
 /// Largest batch accepted in one request or message.
 pub const MAX_BATCH: usize = 10_000;
@@ -34,7 +34,9 @@ pub const MAX_BATCH: usize = 10_000;
 const MAX_IN_FLIGHT: usize = 64;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(post_positions)).routes(routes!(tracking_ws))
+    OpenApiRouter::new()
+        .routes(routes!(post_positions))
+        .routes(routes!(tracking_ws))
 }
 
 /// One dropped fix.
@@ -53,7 +55,9 @@ pub struct IngestReply {
 }
 
 fn dropped(list: Vec<(usize, DropReason)>) -> Vec<Dropped> {
-    list.into_iter().map(|(index, reason)| Dropped { index, reason }).collect()
+    list.into_iter()
+        .map(|(index, reason)| Dropped { index, reason })
+        .collect()
 }
 
 /// Upload buffered fixes: a JSON array of fixes (or `{"positions": [...]}`).
@@ -69,16 +73,30 @@ async fn post_positions(
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<Response> {
     let (inputs, prefix) = match body {
-        Value::Object(mut m) if m.contains_key("positions") => (m.remove("positions").unwrap_or_default(), "positions"),
+        Value::Object(mut m) if m.contains_key("positions") => {
+            (m.remove("positions").unwrap_or_default(), "positions")
+        }
         other => (other, ""),
     };
     let inputs: Vec<FixInput> = from_value(inputs, prefix)?;
-    let fixes = resolve(&state.tracking, &auth.principal, None, &inputs, prefix, Source::Http).await?;
+    let fixes = resolve(
+        &state.tracking,
+        &auth.principal,
+        None,
+        &inputs,
+        prefix,
+        Source::Http,
+    )
+    .await?;
     match state.tracking.ingest(fixes).await {
-        Ok(outcome) => {
-            Ok(Json(IngestReply { accepted: outcome.accepted, dropped: dropped(outcome.dropped) }).into_response())
-        }
-        Err(_) => Ok(super::unavailable("positions could not be stored; retry with the same fixes")),
+        Ok(outcome) => Ok(Json(IngestReply {
+            accepted: outcome.accepted,
+            dropped: dropped(outcome.dropped),
+        })
+        .into_response()),
+        Err(_) => Ok(super::unavailable(
+            "positions could not be stored; retry with the same fixes",
+        )),
     }
 }
 
@@ -108,7 +126,10 @@ async fn resolve(
     let mut fixes = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
         if input.timestamp.is_none() {
-            errors.add(format!("{prefix}[{i}].timestamp"), "required: when the fix was taken");
+            errors.add(
+                format!("{prefix}[{i}].timestamp"),
+                "required: when the fix was taken",
+            );
         }
         let field = format!("{prefix}[{i}].driver_id");
         let subject = match (own, input.driver_id) {
@@ -119,8 +140,8 @@ async fn resolve(
                 None
             }
             (None, Some(d)) if staff => {
-                if !subjects.contains_key(&d) {
-                    subjects.insert(d, tracking.driver_subject(principal.org_id, d).await?);
+                if let std::collections::hash_map::Entry::Vacant(slot) = subjects.entry(d) {
+                    slot.insert(tracking.driver_subject(principal.org_id, d).await?);
                 }
                 let s = subjects[&d];
                 if s.is_none() {
@@ -164,25 +185,47 @@ async fn tracking_ws(
     ApiQuery(q): ApiQuery<WsQuery>,
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
-    let principal = ws_principal(&headers, q.access_token.as_deref(), &state, Action::TrackingIngest).await?;
+    let principal = ws_principal(
+        &headers,
+        q.access_token.as_deref(),
+        &state,
+        Action::TrackingIngest,
+    )
+    .await?;
     let staff = matches!(principal.role, Role::Admin | Role::Dispatcher);
     let subject = if let Some(identifier) = q.device.as_deref() {
         let device = state.tracking.device_subject(identifier).await?;
         device
-            .filter(|d| d.org_id == principal.org_id && (staff || principal.driver_id == Some(d.driver_id)))
+            .filter(|d| {
+                d.org_id == principal.org_id && (staff || principal.driver_id == Some(d.driver_id))
+            })
             .ok_or(ApiError::NotFound("device"))?
     } else if let Some(driver) = principal.driver_id.or(q.driver_id.filter(|_| staff)) {
-        state.tracking.driver_subject(principal.org_id, driver).await?.ok_or(ApiError::NotFound("driver"))?
+        state
+            .tracking
+            .driver_subject(principal.org_id, driver)
+            .await?
+            .ok_or(ApiError::NotFound("driver"))?
     } else {
-        return Err(ApiError::field("driver_id", "name the driver (driver_id) or device this session sends for"));
+        return Err(ApiError::field(
+            "driver_id",
+            "name the driver (driver_id) or device this session sends for",
+        ));
     };
-    Ok(ws.on_upgrade(move |socket| ingest_socket(state, principal, subject, socket)))
+    // Counted from before the upgrade, so a shutdown starting meanwhile still waits for it.
+    let guard = state.tracking.connection();
+    Ok(ws.on_upgrade(move |socket| ingest_socket(state, principal, subject, socket, guard)))
 }
 
 type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Value> + Send>>;
 
-async fn ingest_socket(state: AppState, principal: Principal, subject: Subject, socket: WebSocket) {
-    let _guard = state.tracking.connection();
+async fn ingest_socket(
+    state: AppState,
+    principal: Principal,
+    subject: Subject,
+    socket: WebSocket,
+    _guard: ConnectionGuard,
+) {
     let (mut sink, mut stream) = socket.split();
     let mut pending: FuturesOrdered<Pending> = FuturesOrdered::new();
     let stopping = state.tracking.stopping();
@@ -220,21 +263,45 @@ async fn ingest_socket(state: AppState, principal: Principal, subject: Subject, 
 }
 
 /// Parses and admits one message; the returned future resolves to its ack (or error) reply.
-async fn handle_message(state: &AppState, principal: &Principal, subject: Subject, text: &str) -> Pending {
+async fn handle_message(
+    state: &AppState,
+    principal: &Principal,
+    subject: Subject,
+    text: &str,
+) -> Pending {
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
-        Err(e) => return ready(json!({"type": "error", "seq": null, "code": "malformed_json", "detail": e.to_string()})),
+        Err(e) => {
+            return ready(
+                json!({"type": "error", "seq": null, "code": "malformed_json", "detail": e.to_string()}),
+            )
+        }
     };
     let seq = value.get("seq").cloned().unwrap_or(Value::Null);
     if !seq.is_u64() {
-        return ready(error_reply(&seq, ApiError::field("seq", "required: a non-negative integer")));
+        return ready(error_reply(
+            &seq,
+            ApiError::field("seq", "required: a non-negative integer"),
+        ));
     }
     let parsed: Result<Vec<FixInput>, ApiError> = match value {
-        Value::Object(mut m) if m.contains_key("fixes") => from_value(m.remove("fixes").unwrap_or_default(), "fixes"),
+        Value::Object(mut m) if m.contains_key("fixes") => {
+            from_value(m.remove("fixes").unwrap_or_default(), "fixes")
+        }
         other => from_value::<FixInput>(other, "").map(|f| vec![f]),
     };
     let fixes = match parsed {
-        Ok(inputs) => resolve(&state.tracking, principal, Some(subject), &inputs, "fixes", Source::Ws).await,
+        Ok(inputs) => {
+            resolve(
+                &state.tracking,
+                principal,
+                Some(subject),
+                &inputs,
+                "fixes",
+                Source::Ws,
+            )
+            .await
+        }
         Err(e) => Err(e),
     };
     let fixes = match fixes {
@@ -246,7 +313,9 @@ async fn handle_message(state: &AppState, principal: &Principal, subject: Subjec
     let stored = state.tracking.store(kept);
     Box::pin(async move {
         match stored.await {
-            Ok(()) => json!({"type": "ack", "seq": seq, "accepted": accepted, "dropped": dropped(drops)}),
+            Ok(()) => {
+                json!({"type": "ack", "seq": seq, "accepted": accepted, "dropped": dropped(drops)})
+            }
             Err(_) => json!({"type": "error", "seq": seq, "code": "store_failed", "retry": true,
                              "detail": "positions could not be stored; resend this message"}),
         }

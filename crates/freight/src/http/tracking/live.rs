@@ -17,18 +17,20 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::ws_principal;
+use crate::auth::policy::TrackingRead;
+use crate::auth::Auth;
 use crate::auth::{Action, Principal, Visibility};
 use crate::domain::time::now_ms;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::ApiQuery;
 use crate::state::AppState;
-use crate::auth::policy::TrackingRead;
-use crate::auth::Auth;
 use crate::tracking::hub::{BBox, LiveFilter, LivePosition};
-use crate::tracking::store;
+use crate::tracking::{store, ConnectionGuard};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(live_feed)).routes(routes!(latest_positions))
+    OpenApiRouter::new()
+        .routes(routes!(live_feed))
+        .routes(routes!(latest_positions))
 }
 
 /// Narrowing of the live feed.
@@ -57,7 +59,10 @@ pub fn parse_filter(q: &LiveQuery) -> Result<LiveFilter, ApiError> {
     let bbox = match q.bbox.as_deref() {
         None => None,
         Some(text) => {
-            let v: Vec<f64> = text.split(',').filter_map(|s| s.trim().parse().ok()).collect();
+            let v: Vec<f64> = text
+                .split(',')
+                .filter_map(|s| s.trim().parse().ok())
+                .collect();
             let ok = v.len() == 4
                 && v.iter().all(|x| x.is_finite())
                 && (-180.0..=180.0).contains(&v[0])
@@ -67,22 +72,37 @@ pub fn parse_filter(q: &LiveQuery) -> Result<LiveFilter, ApiError> {
                 && v[0] <= v[2]
                 && v[1] <= v[3];
             if !ok {
-                return Err(ApiError::field("bbox", "expected min_lon,min_lat,max_lon,max_lat in degrees"));
+                return Err(ApiError::field(
+                    "bbox",
+                    "expected min_lon,min_lat,max_lon,max_lat in degrees",
+                ));
             }
-            Some(BBox { min_lon: v[0], min_lat: v[1], max_lon: v[2], max_lat: v[3] })
+            Some(BBox {
+                min_lon: v[0],
+                min_lat: v[1],
+                max_lon: v[2],
+                max_lat: v[3],
+            })
         }
     };
     Ok(LiveFilter { drivers, bbox })
 }
 
 /// Applies the caller's visibility to a requested filter.
-async fn visible(state: &AppState, principal: &Principal, mut filter: LiveFilter) -> ApiResult<LiveFilter> {
+async fn visible(
+    state: &AppState,
+    principal: &Principal,
+    mut filter: LiveFilter,
+) -> ApiResult<LiveFilter> {
     let allowed: Option<HashSet<i64>> = match principal.scope().visibility {
         Visibility::Organization => None,
         Visibility::Driver(id) => Some([id].into()),
-        Visibility::Customer(id) => {
-            Some(store::drivers_of_customer(&state.db, principal.org_id, id).await?.into_iter().collect())
-        }
+        Visibility::Customer(id) => Some(
+            store::drivers_of_customer(&state.db, principal.org_id, id)
+                .await?
+                .into_iter()
+                .collect(),
+        ),
     };
     if let Some(allowed) = allowed {
         filter.drivers = Some(match filter.drivers {
@@ -102,7 +122,9 @@ async fn latest_positions(
     ApiQuery(q): ApiQuery<LiveQuery>,
 ) -> ApiResult<Json<Vec<LivePosition>>> {
     let filter = visible(&state, &auth.principal, parse_filter(&q)?).await?;
-    Ok(Json(state.tracking.snapshot(auth.principal.org_id, &filter)))
+    Ok(Json(
+        state.tracking.snapshot(auth.principal.org_id, &filter),
+    ))
 }
 
 /// Live positions and events over WebSocket: `{"type":"snapshot","positions":[…]}` first,
@@ -116,19 +138,35 @@ async fn live_feed(
     ApiQuery(q): ApiQuery<LiveQuery>,
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
-    let principal = ws_principal(&headers, q.access_token.as_deref(), &state, Action::TrackingRead).await?;
+    let principal = ws_principal(
+        &headers,
+        q.access_token.as_deref(),
+        &state,
+        Action::TrackingRead,
+    )
+    .await?;
     let filter = visible(&state, &principal, parse_filter(&q)?).await?;
-    Ok(ws.on_upgrade(move |socket| live_socket(state, principal.org_id, filter, socket)))
+    let guard = state.tracking.connection();
+    Ok(ws.on_upgrade(move |socket| live_socket(state, principal.org_id, filter, socket, guard)))
 }
 
-async fn live_socket(state: AppState, org_id: i64, filter: LiveFilter, socket: WebSocket) {
-    let _guard = state.tracking.connection();
+async fn live_socket(
+    state: AppState,
+    org_id: i64,
+    filter: LiveFilter,
+    socket: WebSocket,
+    _guard: ConnectionGuard,
+) {
     let (mut sink, mut stream) = socket.split();
     // Subscribe before the snapshot so nothing published in between is missed.
     let subscription = state.tracking.subscribe(org_id, filter.clone());
     let snapshot = state.tracking.snapshot(org_id, &filter);
     let first = json!({"type": "snapshot", "server_time": now_ms(), "positions": snapshot});
-    if sink.send(Message::Text(first.to_string().into())).await.is_err() {
+    if sink
+        .send(Message::Text(first.to_string().into()))
+        .await
+        .is_err()
+    {
         return;
     }
     let stopping = state.tracking.stopping();

@@ -19,30 +19,56 @@ pub fn routes() -> axum::Router<AppState> {
 }
 
 /// Accepts one OsmAnd report (query string, form body or JSON body).
-pub async fn osmand(State(state): State<AppState>, RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+pub async fn osmand(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     let now = now_ms();
     let report = parse(query.as_deref().unwrap_or(""), &headers, &body, now)?;
     let Some(subject) = state.tracking.device_subject(&report.device).await? else {
         state.tracking.count_unknown_device();
         tracing::info!(device = %report.device, "OsmAnd report from an unknown device rejected");
-        return Err(ApiError::field("id", format!("no registered device has the id `{}`", report.device)));
+        return Err(ApiError::field(
+            "id",
+            format!("no registered device has the id `{}`", report.device),
+        ));
     };
-    let fixes = report.fixes.iter().map(|f| Fix::from_input(f, subject, Source::Osmand, now)).collect();
+    let fixes = report
+        .fixes
+        .iter()
+        .map(|f| Fix::from_input(f, subject, Source::Osmand, now))
+        .collect();
     match state.tracking.ingest(fixes).await {
         Ok(_) => Ok(StatusCode::OK.into_response()),
-        Err(_) => Ok(super::unavailable("the position could not be stored; retry")),
+        Err(_) => Ok(super::unavailable(
+            "the position could not be stored; retry",
+        )),
     }
 }
 
 fn parse(query: &str, headers: &HeaderMap, body: &[u8], now: i64) -> ApiResult<OsmandReport> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
-    let trimmed = body.iter().position(|b| !b.is_ascii_whitespace()).map(|i| &body[i..]).unwrap_or(&[]);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let trimmed = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map(|i| &body[i..])
+        .unwrap_or(&[]);
     let result = if content_type.contains("json") || trimmed.first() == Some(&b'{') {
-        let value = serde_json::from_slice(trimmed)
-            .map_err(|e| ApiError::BadRequest { code: "malformed_json", detail: format!("malformed JSON: {e}") })?;
+        let value = serde_json::from_slice(trimmed).map_err(|e| ApiError::BadRequest {
+            code: "malformed_json",
+            detail: format!("malformed JSON: {e}"),
+        })?;
         parse_json(value, now)
     } else {
-        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
         pairs.extend(form_urlencoded::parse(trimmed).into_owned());
         parse_fields(&pairs, now)
     };

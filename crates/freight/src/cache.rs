@@ -1,0 +1,194 @@
+//! Read-through cache for the hot reads (shipment lists and pages, driver availability,
+//! dashboard aggregates).
+//!
+//! What is cached is the finished JSON response body, so a hit costs neither a query nor
+//! serialization. Keys carry the caller's scope and the change generations of the data
+//! they were built from (`db::generations`): a write bumps the generation, so the next read
+//! on the same node misses and reloads — a write is never followed by a stale read. Entries
+//! also expire after a TTL and the store is bounded in bytes. Hits and misses per key family
+//! are exported as metrics and kept for the analyzer.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use serde::Serialize;
+
+/// A cached response: its body and, for single resources, its ETag.
+#[derive(Clone, Debug)]
+pub struct Cached {
+    pub body: Bytes,
+    pub etag: Option<String>,
+}
+
+/// Hit and miss counts of one key family.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct FamilyStats {
+    pub hits: u64,
+    pub misses: u64,
+}
+
+impl FamilyStats {
+    pub fn hit_rate(&self) -> f64 {
+        let total = self.hits + self.misses;
+        if total == 0 {
+            0.0
+        } else {
+            self.hits as f64 / total as f64
+        }
+    }
+}
+
+/// The cache handle (cheap to clone).
+#[derive(Clone)]
+pub struct Cache {
+    store: moka::future::Cache<String, Cached>,
+    stats: Arc<Mutex<HashMap<&'static str, FamilyStats>>>,
+    enabled: bool,
+}
+
+impl Cache {
+    /// A cache of at most `max_bytes` of bodies whose entries live `ttl`.
+    pub fn new(max_bytes: u64, ttl: Duration, enabled: bool) -> Self {
+        let store = moka::future::Cache::builder()
+            .max_capacity(max_bytes)
+            .weigher(|key: &String, value: &Cached| {
+                (key.len() + value.body.len())
+                    .try_into()
+                    .unwrap_or(u32::MAX)
+            })
+            .time_to_live(ttl)
+            .build();
+        Cache {
+            store,
+            stats: Arc::default(),
+            enabled,
+        }
+    }
+
+    /// Returns the cached body for `key` within `family`, or runs `load`, serializes its value, stores and returns it.
+    pub async fn get_or_load<T, E, Fut>(
+        &self,
+        family: &'static str,
+        key: String,
+        load: impl FnOnce() -> Fut,
+        etag_of: impl FnOnce(&T) -> Option<String>,
+    ) -> Result<Cached, E>
+    where
+        T: Serialize,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<anyhow::Error>,
+    {
+        let key = format!("{family}|{key}");
+        if self.enabled {
+            if let Some(hit) = self.store.get(&key).await {
+                self.count(family, true);
+                return Ok(hit);
+            }
+        }
+        self.count(family, false);
+        let value = load().await?;
+        let body = serde_json::to_vec(&value).map_err(|e| E::from(e.into()))?;
+        let cached = Cached {
+            etag: etag_of(&value),
+            body: Bytes::from(body),
+        };
+        if self.enabled {
+            self.store.insert(key, cached.clone()).await;
+        }
+        Ok(cached)
+    }
+
+    fn count(&self, family: &'static str, hit: bool) {
+        let outcome = if hit { "hit" } else { "miss" };
+        metrics::counter!("cache_requests_total", "family" => family, "outcome" => outcome)
+            .increment(1);
+        if let Ok(mut stats) = self.stats.lock() {
+            let entry = stats.entry(family).or_default();
+            if hit {
+                entry.hits += 1;
+            } else {
+                entry.misses += 1;
+            }
+        }
+    }
+
+    /// Hit/miss counts per key family.
+    pub fn stats(&self) -> Vec<(&'static str, FamilyStats)> {
+        self.stats
+            .lock()
+            .map(|m| m.iter().map(|(k, v)| (*k, *v)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Overall hit rate across families.
+    pub fn hit_rate(&self) -> f64 {
+        let total = self
+            .stats()
+            .into_iter()
+            .fold(FamilyStats::default(), |acc, (_, s)| FamilyStats {
+                hits: acc.hits + s.hits,
+                misses: acc.misses + s.misses,
+            });
+        total.hit_rate()
+    }
+
+    /// Bytes currently held.
+    pub fn weighted_size(&self) -> u64 {
+        self.store.weighted_size()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn loads_once_then_hits_until_the_key_changes() {
+        let cache = Cache::new(1 << 20, Duration::from_secs(60), true);
+        let mut loads = 0;
+        for _ in 0..3 {
+            let got: Result<Cached, anyhow::Error> = cache
+                .get_or_load(
+                    "t",
+                    "k|g1".into(),
+                    || async { Ok::<_, anyhow::Error>(vec![1, 2, 3]) },
+                    |_| None,
+                )
+                .await;
+            assert_eq!(&got.unwrap().body[..], b"[1,2,3]");
+        }
+        let _ = cache
+            .get_or_load(
+                "t",
+                "k|g2".into(),
+                || {
+                    loads += 1;
+                    async { Ok::<_, anyhow::Error>(vec![4]) }
+                },
+                |_| None,
+            )
+            .await;
+        assert_eq!(loads, 1, "a new generation misses");
+        let stats = cache.stats();
+        assert_eq!((stats[0].1.hits, stats[0].1.misses), (2, 2));
+    }
+
+    #[tokio::test]
+    async fn a_disabled_cache_always_loads() {
+        let cache = Cache::new(1 << 20, Duration::from_secs(60), false);
+        for _ in 0..2 {
+            let _: Result<Cached, anyhow::Error> = cache
+                .get_or_load(
+                    "t",
+                    "k".into(),
+                    || async { Ok::<_, anyhow::Error>(1) },
+                    |_| None,
+                )
+                .await;
+        }
+        assert_eq!(cache.stats()[0].1.misses, 2);
+    }
+}

@@ -1,0 +1,215 @@
+//! The rate-limit middleware: classify the request by path, find who is calling, check the
+//! keys, and answer 429 (or, for auth when the store is down, 503) or pass it on with the
+//! `RateLimit-*` headers.
+//!
+//! Keys: an authenticated caller is limited per principal (`o<org>:user:<id>` or
+//! `o<org>:api_key:<id>`); anonymous callers per client IP. Login and refresh are limited
+//! per client IP *and* per account (the email for login, a digest of the refresh token for
+//! refresh), so guessing one password from many addresses, or many passwords from one, both
+//! hit a wall.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::tiers::{classify, plan_multiplier, Class, Tier, TierLimit};
+use super::window::Decision;
+use super::Verdict;
+use crate::auth::{authenticate, Principal};
+use crate::domain::time::now_ms;
+use crate::domain::Role;
+use crate::http::error::ApiError;
+use crate::state::AppState;
+
+/// Largest login/refresh body read to find the account (bigger ones are refused anyway).
+const AUTH_BODY_LIMIT: usize = 16 * 1024;
+
+/// Who is being limited, as resolved for one request.
+struct Caller {
+    org_id: i64,
+    /// Keys checked, in order; all must admit.
+    subjects: Vec<String>,
+    limit: TierLimit,
+}
+
+/// `axum::middleware::from_fn_with_state(state, layer)`.
+pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let limits = &state.rate_limits;
+    if !limits.enabled() {
+        return next.run(request).await;
+    }
+    let tier = match classify(request.uri().path()) {
+        Class::Exempt => return next.run(request).await,
+        Class::Limited(tier) => tier,
+    };
+    let endpoint = endpoint_label(&request);
+    let ip = client_ip(&request, limits.config().trust_forwarded);
+    let (mut parts, body) = request.into_parts();
+    let (caller, body) = if tier == Tier::Auth {
+        let bytes = match axum::body::to_bytes(body, AUTH_BODY_LIMIT).await {
+            Ok(bytes) => bytes,
+            Err(_) => return ApiError::PayloadTooLarge.into_response(),
+        };
+        let mut subjects = vec![format!("ip:{ip}")];
+        if let Some(account) = account_of(&bytes) {
+            subjects.push(account);
+        }
+        let caller = Caller {
+            org_id: 0,
+            subjects,
+            limit: limits.config().limit(Tier::Auth),
+        };
+        (caller, Body::from(bytes))
+    } else {
+        let principal = authenticate(&parts, &state).await.ok().flatten();
+        let caller = match principal {
+            Some(p) => {
+                let caller = principal_caller(&state, &p, tier).await;
+                // The handler's `Auth` extractor reuses it instead of authenticating again.
+                parts.extensions.insert(p);
+                caller
+            }
+            None => Caller {
+                org_id: 0,
+                subjects: vec![format!("ip:{ip}")],
+                limit: limits.config().limit(tier),
+            },
+        };
+        (caller, body)
+    };
+    let request = Request::from_parts(parts, body);
+    let primary = caller.subjects.last().cloned().unwrap_or_default();
+    let recorder = limits.recorder();
+    match limits.check(tier, &caller.subjects, caller.limit).await {
+        Verdict::Allowed(decision) => {
+            recorder.record(now_ms(), caller.org_id, &primary, tier, &endpoint, false);
+            let mut response = next.run(request).await;
+            set_headers(response.headers_mut(), tier, caller.limit, &decision);
+            response
+        }
+        Verdict::Refused { decision, subject } => {
+            recorder.record(now_ms(), caller.org_id, &subject, tier, &endpoint, true);
+            let retry_after = decision.retry_after_secs.unwrap_or(1);
+            let mut response = ApiError::TooManyRequests {
+                retry_after,
+                tier: tier.as_str(),
+            }
+            .into_response();
+            set_headers(response.headers_mut(), tier, caller.limit, &decision);
+            response
+        }
+        Verdict::Unavailable(why) => {
+            recorder.record(now_ms(), caller.org_id, &primary, tier, &endpoint, false);
+            if tier == Tier::Auth {
+                tracing::error!(reason = %why, "rate-limit store unavailable: refusing login/refresh (fail closed)");
+                return unavailable();
+            }
+            tracing::warn!(reason = %why, tier = %tier, "rate-limit store unavailable: request admitted unchecked (fail open)");
+            next.run(request).await
+        }
+    }
+}
+
+/// Keys and limit for an authenticated caller: per principal, with the organization's
+/// limits, times the plan multiplier for customer users.
+async fn principal_caller(state: &AppState, p: &Principal, tier: Tier) -> Caller {
+    let limits = &state.rate_limits;
+    let mut limit = limits.org_limit(p.org_id, tier).await;
+    if p.role == Role::Customer {
+        if let Some(customer_id) = p.customer_id {
+            let plan = limits.customer_plan(p.org_id, customer_id).await;
+            limit = limit.times(plan_multiplier(plan));
+        }
+    }
+    Caller {
+        org_id: p.org_id,
+        subjects: vec![format!("o{}:{}", p.org_id, p.actor())],
+        limit,
+    }
+}
+
+/// The account a login or refresh body names: `account:<email>` or `refresh:<digest>`.
+fn account_of(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if let Some(email) = value.get("email").and_then(|e| e.as_str()) {
+        return Some(format!("account:{}", email.trim().to_lowercase()));
+    }
+    let token = value.get("refresh_token").and_then(|t| t.as_str())?;
+    let digest = crate::auth::tokens::digest(token);
+    Some(format!("refresh:{}", digest.get(..16).unwrap_or(&digest)))
+}
+
+/// `METHOD /route/{template}`, bounded in cardinality (unmatched paths share one label).
+fn endpoint_label(request: &Request) -> String {
+    let path = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str())
+        .unwrap_or("(unmatched)");
+    format!("{} {path}", request.method())
+}
+
+/// The peer address, or the first `X-Forwarded-For` entry when trusted.
+fn client_ip(request: &Request, trust_forwarded: bool) -> String {
+    if trust_forwarded {
+        let forwarded = request
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse::<IpAddr>().ok());
+        if let Some(ip) = forwarded {
+            return ip.to_string();
+        }
+    }
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// `RateLimit-Limit/Remaining/Reset` and `RateLimit-Policy` (IETF httpapi draft, the
+/// widely deployed header-per-field form).
+fn set_headers(headers: &mut HeaderMap, tier: Tier, limit: TierLimit, decision: &Decision) {
+    let policy = format!(
+        "{};w={};burst={};policy=\"{}\"",
+        limit.limit,
+        limit.window_secs,
+        limit.burst.min(limit.limit),
+        tier.as_str()
+    );
+    for (name, value) in [
+        ("ratelimit-limit", decision.limit.to_string()),
+        ("ratelimit-remaining", decision.remaining.to_string()),
+        ("ratelimit-reset", decision.reset_secs.to_string()),
+        ("ratelimit-policy", policy),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+}
+
+/// 503 problem+json: the limiter's store is down and this tier fails closed.
+fn unavailable() -> Response {
+    let body = serde_json::json!({
+        "type": "https://infamousfreight.dev/problems/rate-limit-unavailable",
+        "title": "Service Unavailable",
+        "status": 503,
+        "detail": "sign-in is temporarily unavailable (the rate limiter cannot be reached); retry shortly",
+        "code": "rate_limit_unavailable",
+    });
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
+}
