@@ -2,4 +2,5 @@
 //! server over loopback with a mixed API workload.
 
 pub mod load;
+pub mod overhead;
 pub mod stats;

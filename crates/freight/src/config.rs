@@ -48,6 +48,11 @@ pub struct Config {
     #[arg(long, env = "FREIGHT_BUSINESS_METRICS_SECS", default_value_t = 60)]
     pub business_metrics_secs: u64,
 
+    /// Metrics, per-statement statistics and request spans: `on` (default) or `off`
+    /// (only for measuring their cost).
+    #[arg(long, env = "FREIGHT_METRICS", default_value = "on")]
+    pub metrics: String,
+
     /// Read-through cache for hot reads: `on` (default) or `off`.
     #[arg(long, env = "FREIGHT_CACHE", default_value = "on")]
     pub cache: String,
@@ -86,12 +91,17 @@ impl Config {
             request_timeout_secs: 30,
             max_body_bytes: 1024 * 1024,
             business_metrics_secs: 60,
+            metrics: "on".into(),
             cache: "on".into(),
             cache_ttl_secs: 30,
             cache_max_mb: 64,
             tracking: crate::tracking::TrackingConfig::default(),
             rate_limits: crate::ratelimit::RateLimitConfig::default(),
         }
+    }
+
+    pub fn metrics_enabled(&self) -> bool {
+        !self.metrics.eq_ignore_ascii_case("off")
     }
 
     pub fn cache_enabled(&self) -> bool {

@@ -23,6 +23,7 @@ pub mod incidents;
 pub mod organizations;
 pub mod rate_limits;
 pub mod ratings;
+pub mod route_plans;
 pub mod shipment_writes;
 pub mod shipments;
 pub mod sql;
@@ -112,6 +113,8 @@ struct Inner {
     statements: AtomicU64,
     log: QueryLog,
     generations: generations::Generations,
+    /// Whether statements are timed into metrics, the query log and spans.
+    instrumented: std::sync::atomic::AtomicBool,
 }
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -163,6 +166,7 @@ impl Db {
                 statements: AtomicU64::new(0),
                 log: QueryLog::default(),
                 generations: Default::default(),
+                instrumented: std::sync::atomic::AtomicBool::new(true),
             }),
         })
     }
@@ -196,6 +200,10 @@ impl Db {
         sql: &str,
         fut: impl Future<Output = sqlx::Result<T>>,
     ) -> sqlx::Result<T> {
+        if !self.inner.instrumented.load(Ordering::Relaxed) {
+            self.inner.statements.fetch_add(1, Ordering::Relaxed);
+            return fut.await;
+        }
         let span = tracing::info_span!(
             target: "freight::db",
             "db.query",
@@ -220,6 +228,11 @@ impl Db {
     /// Change counters for cache invalidation; writes bump them after committing.
     pub fn generations(&self) -> &generations::Generations {
         &self.inner.generations
+    }
+
+    /// Turns statement timing (metrics, query log, spans) on or off; on by default.
+    pub fn set_instrumented(&self, on: bool) {
+        self.inner.instrumented.store(on, Ordering::Relaxed);
     }
 
     /// Per-statement statistics for the performance analyzer.

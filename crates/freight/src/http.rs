@@ -18,6 +18,7 @@ pub mod merge_patch;
 pub mod pagination;
 pub mod performance;
 pub mod rate_limits;
+pub mod routes;
 pub mod sessions;
 pub mod shipments;
 pub mod tracking;
@@ -109,6 +110,7 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(feedback::router())
         .merge(dashboard::router())
         .merge(performance::router())
+        .merge(routes::router())
         .merge(admin::router())
         .merge(rate_limits::router())
         .merge(tracking::router())

@@ -19,6 +19,7 @@ pub mod db;
 pub mod domain;
 pub mod http;
 pub mod observability;
+pub mod planning;
 pub mod ratelimit;
 pub mod seed;
 pub mod startup;

@@ -64,6 +64,8 @@ enum Command {
     },
     /// Replay real vehicle traces against a running server (WebSocket and OsmAnd).
     Simulate(freight::tracking::simulate::SimulateArgs),
+    /// Solve a routing instance (Solomon, TSPLIB or JSON) and print the plan as JSON.
+    Solve(freight::planning::cli::SolveArgs),
     /// Performance analysis: writes performance-analysis-<date>.json (slow statements, N+1,
     /// cache, rate limits, cost per call, ranked bottlenecks).
     Analyze(freight::analyze::cli::AnalyzeArgs),
@@ -99,6 +101,10 @@ enum UserCommand {
 enum BenchCommand {
     /// Mixed API workload over loopback: throughput and latency percentiles.
     Load(bench::load::LoadArgs),
+    /// Throughput with metrics + tracing + rate limiting on, then off.
+    Overhead(bench::overhead::OverheadArgs),
+    /// The route optimizer over a folder of benchmark instances, against best-known solutions.
+    Solve(freight::planning::cli::BenchSolveArgs),
     /// GPS ingest: HTTP batch and WebSocket fixes/s, live fan-out lag, memory per device.
     Ingest(freight::tracking::bench::IngestArgs),
 }
@@ -210,6 +216,15 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Load(args),
         } => bench::load::run(args).await.map(|_| ()),
+        Command::Bench {
+            command: BenchCommand::Overhead(args),
+        } => bench::overhead::run(args).await,
+        Command::Bench {
+            command: BenchCommand::Solve(args),
+        } => tokio::task::spawn_blocking(move || freight::planning::cli::bench(&args)).await?,
+        Command::Solve(args) => {
+            tokio::task::spawn_blocking(move || freight::planning::cli::solve(&args)).await?
+        }
         Command::Bench {
             command: BenchCommand::Ingest(args),
         } => freight::tracking::bench::run(args).await,

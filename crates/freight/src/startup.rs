@@ -65,6 +65,7 @@ impl Application {
             crate::tracking::Tracking::start(db.clone(), config.tracking.clone()).await?;
         let rate_limits =
             crate::ratelimit::RateLimits::start(db.clone(), config.rate_limits.clone())?;
+        db.set_instrumented(config.metrics_enabled());
         let cache = crate::cache::Cache::new(
             config.cache_max_mb * 1024 * 1024,
             Duration::from_secs(config.cache_ttl_secs),

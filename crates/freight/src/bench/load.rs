@@ -102,10 +102,17 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<LoadReport> {
 
 /// Starts `freight serve --demo` on a free loopback port; returns the child and its base URL.
 pub async fn spawn_server() -> anyhow::Result<(tokio::process::Child, String)> {
+    spawn_server_with(&[]).await
+}
+
+/// Like [`spawn_server`], with extra environment for the child (switches, endpoints).
+pub async fn spawn_server_with(
+    env: &[(&str, &str)],
+) -> anyhow::Result<(tokio::process::Child, String)> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let dir = std::env::temp_dir().join(format!("freight-bench-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("freight-bench-{}-{port}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let db_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| {
         format!(
@@ -116,6 +123,7 @@ pub async fn spawn_server() -> anyhow::Result<(tokio::process::Child, String)> {
     let exe = std::env::current_exe()?;
     let child = tokio::process::Command::new(exe)
         .args(["serve", "--demo"])
+        .envs(env.iter().copied())
         .env("DATABASE_URL", &db_url)
         .env("FREIGHT_ADDR", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")

@@ -377,3 +377,12 @@ async fn set_status(
     .await
     .map(|_| ())
 }
+
+/// The rows among `ids` that `scope` may see (one statement).
+pub async fn get_many(db: &Db, scope: &Scope, ids: &[i64]) -> sqlx::Result<Vec<Driver>> {
+    let mut sql = Sql::new(SELECT);
+    push_scope(&mut sql, scope);
+    sql.push(" AND id IN ").bind_list(ids);
+    let rows: Vec<DriverRow> = db.fetch_all(sql.query_as()).await?;
+    Ok(rows.into_iter().map(Driver::from).collect())
+}

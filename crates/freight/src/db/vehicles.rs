@@ -215,3 +215,12 @@ pub async fn update(
     }
     Ok(current)
 }
+
+/// The rows among `ids` that `scope` may see (one statement).
+pub async fn get_many(db: &Db, scope: &Scope, ids: &[i64]) -> sqlx::Result<Vec<Vehicle>> {
+    let mut sql = Sql::new(SELECT);
+    push_scope(&mut sql, scope);
+    sql.push(" AND id IN ").bind_list(ids);
+    let rows: Vec<VehicleRow> = db.fetch_all(sql.query_as()).await?;
+    Ok(rows.into_iter().map(Vehicle::from).collect())
+}

@@ -85,6 +85,9 @@ pub async fn render(State(state): State<AppState>) -> Response {
 
 /// Route-level middleware: request metrics, route statistics and per-request statement shapes.
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !state.config.metrics_enabled() {
+        return next.run(request).await;
+    }
     let route = request
         .extensions()
         .get::<MatchedPath>()

@@ -13,6 +13,7 @@ mod rate_limits;
 mod rate_limits_redis;
 mod rate_limits_window;
 mod resources;
+mod routes;
 mod shipments;
 mod tracking;
 mod tracking_durability;

@@ -1,0 +1,347 @@
+//! Route planning through the API: optimize, read the plan, accept it, follow a background
+//! plan, and refuse what cannot be planned.
+
+use crate::both_backends;
+use crate::helpers::{Org, TestApp};
+use freight::domain::Role;
+use serde_json::{json, Value};
+
+both_backends!(
+    two_routes_are_optimized_and_accepting_assigns_the_shipments,
+    unservable_shipments_come_back_with_reasons,
+    bad_planning_requests_name_the_field,
+    an_outdated_plan_is_refused_whole,
+);
+
+/// Austin drop points around the test depot.
+const POINTS: &[(f64, f64)] = &[
+    (30.2040, -97.7140),
+    (30.4020, -97.7253),
+    (30.2586, -97.8078),
+    (30.3051, -97.7066),
+    (30.2747, -97.7404),
+    (30.3905, -97.7474),
+    (30.2310, -97.8190),
+    (30.3570, -97.7310),
+];
+
+fn load(customer: i64, i: usize, weight: f64, hours_from_now: (i64, i64)) -> Value {
+    let now = chrono::Utc::now();
+    let window = |a: i64, b: i64| json!({"start": (now + chrono::Duration::hours(a)).to_rfc3339(), "end": (now + chrono::Duration::hours(b)).to_rfc3339()});
+    let (p, d) = (POINTS[i % POINTS.len()], POINTS[(i * 3 + 1) % POINTS.len()]);
+    json!({
+        "customer_id": customer, "weight_kg": weight, "volume_m3": 2.0, "pallets": 1,
+        "pickup": {"address": format!("pickup {i}"), "lat": p.0, "lon": p.1, "window": window(hours_from_now.0, hours_from_now.1), "service_minutes": 10},
+        "delivery": {"address": format!("drop {i}"), "lat": d.0, "lon": d.1, "window": window(hours_from_now.0, hours_from_now.1 + 6), "service_minutes": 10}
+    })
+}
+
+async fn second_vehicle(app: &TestApp, org: &Org) -> i64 {
+    let vehicle = json!({"name": "Unit 2", "plate": format!("{}-2", org.slug), "vehicle_type": "box_truck", "capacity": {"weight_kg": 7000.0, "volume_m3": 40.0, "pallets": 12}, "status": "active"});
+    app.post("/api/v1/vehicles", org.token(Role::Dispatcher), vehicle)
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn book(app: &TestApp, org: &Org, n: usize) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        ids.push(
+            app.create_shipment(org, load(org.customer, i, 300.0, (1, 8)))
+                .await["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    ids
+}
+
+async fn two_routes_are_optimized_and_accepting_assigns_the_shipments(app: TestApp) {
+    let org = app.seed_org("plan").await;
+    let token = org.token(Role::Dispatcher);
+    let vehicle2 = second_vehicle(&app, &org).await;
+    let ids = book(&app, &org, 8).await;
+    let request = json!({"shipment_ids": ids, "crews": [{"driver_id": org.driver, "vehicle_id": org.vehicle}, {"driver_id": org.other_driver, "vehicle_id": vehicle2}], "time_limit_seconds": 0.5});
+    let plan = app.post("/api/v1/routes/optimize", token, request).await;
+    assert_eq!(plan.status, 200, "{}", plan.body);
+    assert_eq!(plan.body["status"], "completed");
+    let result = &plan.body["result"];
+    assert!(
+        result["unassigned"].as_array().unwrap().is_empty(),
+        "{result}"
+    );
+    let mut served = Vec::new();
+    for route in result["routes"].as_array().unwrap() {
+        let stops = route["stops"].as_array().unwrap();
+        let mut last = String::new();
+        for (i, stop) in stops.iter().enumerate() {
+            let arrival = stop["arrival"].as_str().unwrap().to_string();
+            assert!(arrival >= last, "arrival times run forward");
+            last = arrival;
+            if stop["action"] == "delivery" {
+                let picked = stops[..i]
+                    .iter()
+                    .any(|s| s["shipment_id"] == stop["shipment_id"] && s["action"] == "pickup");
+                assert!(picked, "pickup before delivery on the same route");
+                served.push(stop["shipment_id"].as_i64().unwrap());
+            }
+        }
+        assert!(route["distance_m"].as_f64().unwrap() > 0.0);
+    }
+    served.sort();
+    assert_eq!(served, ids);
+    let savings = &result["savings"];
+    assert!(
+        savings["manual_distance_m"].as_f64().unwrap()
+            >= savings["optimized_distance_m"].as_f64().unwrap() - 1.0,
+        "{savings}"
+    );
+
+    let plan_id = plan.body["plan_id"].as_str().unwrap();
+    let fetched = app
+        .get(&format!("/api/v1/routes/plans/{plan_id}"), token)
+        .await;
+    assert_eq!(fetched.body["result"], *result);
+    let accepted = app
+        .post(
+            &format!("/api/v1/routes/plans/{plan_id}/accept"),
+            token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (accepted.status.as_u16(), accepted.body["status"].as_str()),
+        (200, Some("accepted")),
+        "{}",
+        accepted.body
+    );
+    for route in result["routes"].as_array().unwrap() {
+        let driver = route["driver_id"].as_i64().unwrap();
+        for stop in route["stops"].as_array().unwrap() {
+            let s = app
+                .get(&format!("/api/v1/shipments/{}", stop["shipment_id"]), token)
+                .await;
+            assert_eq!(
+                (s.body["status"].as_str(), s.body["driver"]["id"].as_i64()),
+                (Some("assigned"), Some(driver))
+            );
+        }
+        let list = app
+            .get(&format!("/api/v1/drivers/{driver}/stops"), token)
+            .await;
+        let sequence: Vec<(i64, String)> = list
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["shipment_id"].as_i64().unwrap(),
+                    s["action"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let planned: Vec<(i64, String)> = route["stops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["shipment_id"].as_i64().unwrap(),
+                    s["action"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            sequence, planned,
+            "the driver's stop list is the accepted route"
+        );
+    }
+    let events = app
+        .get(&format!("/api/v1/shipments/{}/events", ids[0]), token)
+        .await;
+    assert_eq!(
+        events.body.as_array().unwrap().last().unwrap()["to_status"],
+        "assigned"
+    );
+    app.post(
+        &format!("/api/v1/routes/plans/{plan_id}/accept"),
+        token,
+        json!({}),
+    )
+    .await
+    .assert_problem(409);
+}
+
+async fn unservable_shipments_come_back_with_reasons(app: TestApp) {
+    let org = app.seed_org("reasons").await;
+    let token = org.token(Role::Dispatcher);
+    let fits = app
+        .create_shipment(&org, load(org.customer, 0, 500.0, (1, 8)))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let heavy = app
+        .create_shipment(&org, load(org.customer, 1, 9_000.0, (1, 8)))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let late = app
+        .create_shipment(&org, load(org.customer, 2, 100.0, (20, 21)))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let request = json!({"shipment_ids": [fits, heavy, late], "crews": [{"driver_id": org.driver, "vehicle_id": org.vehicle}], "time_limit_seconds": 0.3});
+    let plan = app.post("/api/v1/routes/optimize", token, request).await;
+    assert_eq!(plan.status, 200, "{}", plan.body);
+    let unassigned: Vec<(i64, String)> = plan.body["result"]["unassigned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["shipment_id"].as_i64().unwrap(),
+                u["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        unassigned.contains(&(heavy, "CAPACITY_EXCEEDS_EVERY_VEHICLE".to_string())),
+        "{unassigned:?}"
+    );
+    assert!(
+        unassigned
+            .iter()
+            .any(|(id, reason)| *id == late && reason != "CAPACITY_EXCEEDS_EVERY_VEHICLE"),
+        "a window beyond the shift: {unassigned:?}"
+    );
+    assert!(!unassigned.iter().any(|(id, _)| *id == fits));
+}
+
+async fn bad_planning_requests_name_the_field(app: TestApp) {
+    let org = app.seed_org("badplan").await;
+    let rival = app.seed_org("badplan-rival").await;
+    let token = org.token(Role::Dispatcher);
+    let ids = book(&app, &org, 2).await;
+    let theirs = book(&app, &rival, 1).await;
+    let crew = json!([{"driver_id": org.driver, "vehicle_id": org.vehicle}]);
+    let cases = [
+        (json!({"shipment_ids": [], "crews": crew}), "shipment_ids"),
+        (json!({"shipment_ids": ids, "crews": []}), "crews"),
+        (
+            json!({"shipment_ids": ids, "crews": [{"driver_id": 999999, "vehicle_id": org.vehicle}]}),
+            "crews[0].driver_id",
+        ),
+        (
+            json!({"shipment_ids": ids, "crews": [{"driver_id": org.driver, "vehicle_id": 999999}]}),
+            "crews[0].vehicle_id",
+        ),
+        (
+            json!({"shipment_ids": [ids[0], theirs[0]], "crews": crew}),
+            "shipment_ids",
+        ),
+        (
+            json!({"shipment_ids": ids, "crews": crew, "time_limit_seconds": 900}),
+            "time_limit_seconds",
+        ),
+        (
+            json!({"shipment_ids": ids, "crews": crew, "objective": "fastest"}),
+            "objective",
+        ),
+        (
+            json!({"shipment_ids": [ids[0], ids[0]], "crews": crew}),
+            "shipment_ids",
+        ),
+    ];
+    for (body, field) in cases {
+        let reply = app
+            .post("/api/v1/routes/optimize", token, body)
+            .await
+            .assert_problem(422);
+        assert!(
+            reply.error_fields().iter().any(|f| f == field),
+            "expected {field}: {}",
+            reply.body
+        );
+    }
+    app.post(
+        "/api/v1/routes/optimize",
+        org.token(Role::Customer),
+        json!({"shipment_ids": ids, "crews": crew}),
+    )
+    .await
+    .assert_problem(403);
+    app.get("/api/v1/routes/plans/plan_nope", token)
+        .await
+        .assert_problem(404);
+}
+
+async fn an_outdated_plan_is_refused_whole(app: TestApp) {
+    let org = app.seed_org("outdated").await;
+    let token = org.token(Role::Dispatcher);
+    let ids = book(&app, &org, 3).await;
+    let request = json!({"shipment_ids": ids, "crews": [{"driver_id": org.driver, "vehicle_id": org.vehicle}], "time_limit_seconds": 0.3});
+    let plan = app.post("/api/v1/routes/optimize", token, request).await;
+    let plan_id = plan.body["plan_id"].as_str().unwrap().to_string();
+    let cancel = app
+        .post(
+            &format!("/api/v1/shipments/{}/transitions", ids[1]),
+            token,
+            json!({"to": "cancelled"}),
+        )
+        .await;
+    assert_eq!(cancel.status, 200);
+    let refused = app
+        .post(
+            &format!("/api/v1/routes/plans/{plan_id}/accept"),
+            token,
+            json!({}),
+        )
+        .await
+        .assert_problem(409);
+    assert_eq!(refused.body["code"], "plan_outdated");
+    for id in [ids[0], ids[2]] {
+        assert_eq!(
+            app.get(&format!("/api/v1/shipments/{id}"), token)
+                .await
+                .body["status"],
+            "booked",
+            "nothing half-assigned"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_long_plan_runs_in_the_background_with_a_result_url() {
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await;
+    let org = app.seed_org("background").await;
+    let token = org.token(Role::Dispatcher);
+    let ids = book(&app, &org, 4).await;
+    let request = json!({"shipment_ids": ids, "crews": [{"driver_id": org.driver, "vehicle_id": org.vehicle}], "time_limit_seconds": 5.5});
+    let started = app.post("/api/v1/routes/optimize", token, request).await;
+    assert_eq!(
+        (started.status.as_u16(), started.body["status"].as_str()),
+        (202, Some("running")),
+        "{}",
+        started.body
+    );
+    let url = started.body["result_url"].as_str().unwrap().to_string();
+    let mut last = serde_json::Value::Null;
+    for _ in 0..60 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        last = app.get(&url, token).await.body;
+        if last["status"] != "running" {
+            break;
+        }
+    }
+    assert_eq!(last["status"], "completed", "{last}");
+    assert_eq!(
+        last["result"]["routes"][0]["stops"]
+            .as_array()
+            .unwrap()
+            .len(),
+        8
+    );
+}
