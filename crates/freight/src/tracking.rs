@@ -97,6 +97,13 @@ impl Tracking {
             tracks.insert(p.driver_id, track);
             latest.entry(org).or_default().insert(p.driver_id, p);
         }
+        if db.backend() == crate::db::Backend::Sqlite {
+            // Every group commit rewrites the newest leaf page of each moving driver. Checkpointing
+            // every 1,000 WAL pages (the default) copies those same pages back over and over;
+            // a larger interval lets one checkpoint absorb many commits' rewrites of a page.
+            db.execute(sqlx::query("PRAGMA wal_autocheckpoint = 16384"))
+                .await?;
+        }
         let osmand_listener = match config.osmand_socket() {
             Some(addr) => match tokio::net::TcpListener::bind(addr).await {
                 Ok(l) => Some(l),

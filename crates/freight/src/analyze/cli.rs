@@ -48,6 +48,7 @@ pub async fn run(args: AnalyzeArgs, document: Document) -> anyhow::Result<PathBu
                 connections: 16,
                 duration_secs: args.load_secs,
                 warmup_secs: 1,
+                write_percent: 20,
                 email: "dispatch@infamousfreight.demo".into(),
             };
             load::run(load_args).await?;

@@ -48,6 +48,7 @@ async fn measure(env: &[(&str, &str)], args: &OverheadArgs) -> anyhow::Result<Lo
         connections: args.connections,
         duration_secs: args.duration_secs,
         warmup_secs: 3,
+        write_percent: 20,
         email: "dispatch@infamousfreight.demo".into(),
     };
     let report = load::run(load_args).await;
@@ -58,7 +59,7 @@ async fn measure(env: &[(&str, &str)], args: &OverheadArgs) -> anyhow::Result<Lo
 /// Runs both configurations and prints the comparison.
 pub async fn run(args: OverheadArgs) -> anyhow::Result<()> {
     let (sink, received) = start_sink().await?;
-    let high = "1000000000/900+0";
+    let high = "10000000/900+0";
     println!("== with metrics, tracing (OTLP to {sink}) and rate limiting");
     let on = measure(
         &[

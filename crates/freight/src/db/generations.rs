@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use crate::domain::ShipmentStatus;
+
 /// What a generation counts changes of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Subject {
@@ -12,8 +14,11 @@ pub enum Subject {
     Shipments,
     /// One shipment, by id.
     Shipment(i64),
-    /// Any driver of the organization (availability, names embedded in shipments).
-    Drivers,
+    /// Shipments currently in one status (status-filtered lists).
+    Status(ShipmentStatus),
+    /// Any driver or vehicle of the organization (availability lists, and the driver and
+    /// vehicle embedded in shipments).
+    Fleet,
 }
 
 /// Per-organization change counters, in process.

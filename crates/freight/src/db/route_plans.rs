@@ -6,6 +6,7 @@ use super::generations::Subject;
 use super::{Db, Sql};
 use crate::auth::Scope;
 use crate::domain::time::now_ms;
+use crate::domain::ShipmentStatus;
 use crate::http::error::{ApiError, ApiResult};
 use crate::planning::problem::PlanResult;
 
@@ -232,7 +233,11 @@ pub async fn accept(db: &Db, scope: &Scope, id: &str, actor: &str) -> ApiResult<
     .await?;
     tx.commit().await?;
     let mut subjects: Vec<Subject> = assigned.iter().map(|id| Subject::Shipment(*id)).collect();
-    subjects.push(Subject::Shipments);
+    subjects.extend([
+        Subject::Shipments,
+        Subject::Status(ShipmentStatus::Booked),
+        Subject::Status(ShipmentStatus::Assigned),
+    ]);
     db.generations().bump(scope.org_id, &subjects);
     Ok(assigned)
 }

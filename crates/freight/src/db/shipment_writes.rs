@@ -76,7 +76,8 @@ pub async fn create(
     };
     let shipment = Shipment::assemble(meta, fields.clone(), None, None);
     tx.commit().await?;
-    db.generations().bump(scope.org_id, &[Subject::Shipments]);
+    db.generations()
+        .bump(scope.org_id, &[Subject::Shipments, Subject::Status(status)]);
     Ok(shipment)
 }
 
@@ -206,8 +207,14 @@ pub async fn update(
     };
     let shipment = Shipment::assemble(meta, fields, driver, vehicle);
     tx.commit().await?;
-    db.generations()
-        .bump(scope.org_id, &[Subject::Shipments, Subject::Shipment(id)]);
+    db.generations().bump(
+        scope.org_id,
+        &[
+            Subject::Shipments,
+            Subject::Shipment(id),
+            Subject::Status(current.status),
+        ],
+    );
     Ok(shipment)
 }
 
@@ -281,8 +288,15 @@ pub async fn transition(
     };
     let shipment = Shipment::assemble(meta, current.fields(), driver, vehicle);
     tx.commit().await?;
-    db.generations()
-        .bump(scope.org_id, &[Subject::Shipments, Subject::Shipment(id)]);
+    db.generations().bump(
+        scope.org_id,
+        &[
+            Subject::Shipments,
+            Subject::Shipment(id),
+            Subject::Status(from),
+            Subject::Status(to),
+        ],
+    );
     if to == ShipmentStatus::Delivered {
         crate::observability::business::record_delivery(current.created_at, now);
     }
@@ -405,8 +419,15 @@ pub async fn assign(
     };
     let shipment = Shipment::assemble(meta, fields, Some(driver), Some(vehicle));
     tx.commit().await?;
-    db.generations()
-        .bump(scope.org_id, &[Subject::Shipments, Subject::Shipment(id)]);
+    db.generations().bump(
+        scope.org_id,
+        &[
+            Subject::Shipments,
+            Subject::Shipment(id),
+            Subject::Status(from),
+            Subject::Status(ShipmentStatus::Assigned),
+        ],
+    );
     Ok(shipment)
 }
 

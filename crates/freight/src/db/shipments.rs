@@ -439,6 +439,15 @@ pub async fn events(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Vec<
     ))
 }
 
+/// The shipments among `ids` that `scope` may see (one statement).
+pub async fn get_many(db: &Db, scope: &Scope, ids: &[i64]) -> sqlx::Result<Vec<Shipment>> {
+    let mut sql = Sql::new(SELECT_SHIPMENT);
+    push_scope(&mut sql, scope);
+    sql.push(" AND s.id IN ").bind_list(ids);
+    let rows: Vec<ShipmentRow> = db.fetch_all(sql.query_as()).await?;
+    Ok(rows.into_iter().map(Shipment::from).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,13 +460,4 @@ mod tests {
         );
         assert!(search_terms("  --  ").is_empty());
     }
-}
-
-/// The shipments among `ids` that `scope` may see (one statement).
-pub async fn get_many(db: &Db, scope: &Scope, ids: &[i64]) -> sqlx::Result<Vec<Shipment>> {
-    let mut sql = Sql::new(SELECT_SHIPMENT);
-    push_scope(&mut sql, scope);
-    sql.push(" AND s.id IN ").bind_list(ids);
-    let rows: Vec<ShipmentRow> = db.fetch_all(sql.query_as()).await?;
-    Ok(rows.into_iter().map(Shipment::from).collect())
 }

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 use utoipa::ToSchema;
 
+use super::generations::Subject;
 use super::{is_unique_violation, Db, NewId, Sql, Tx};
 use crate::auth::{Scope, Visibility};
 use crate::domain::time::now_ms;
@@ -168,6 +169,7 @@ pub async fn create(db: &Db, scope: &Scope, f: &VehicleFields) -> ApiResult<Vehi
         Err(e) if is_unique_violation(&e) => return Err(duplicate_plate(&f.plate)),
         Err(e) => return Err(e.into()),
     };
+    db.generations().bump(scope.org_id, &[Subject::Fleet]);
     get(db, scope, id)
         .await?
         .ok_or(ApiError::NotFound("vehicle"))
@@ -208,6 +210,7 @@ pub async fn update(
     let current = get(db, scope, id)
         .await?
         .ok_or(ApiError::NotFound("vehicle"))?;
+    db.generations().bump(scope.org_id, &[Subject::Fleet]);
     if result.rows_affected() == 0 {
         return Err(ApiError::PreconditionFailed {
             current_version: current.version,

@@ -28,7 +28,7 @@ async fn dashboard_summary(
         "{}|g{}.{}",
         scope_key(&scope),
         generations.get(scope.org_id, Subject::Shipments),
-        generations.get(scope.org_id, Subject::Drivers)
+        generations.get(scope.org_id, Subject::Fleet)
     );
     let load = || async { Ok::<_, ApiError>(dashboard::summary(&state.db, &scope).await?) };
     Ok(json_response(

@@ -48,7 +48,7 @@ async fn list_drivers(
 ) -> ApiResult<Response> {
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let scope = auth.scope();
-    let generation = state.db.generations().get(scope.org_id, Subject::Drivers);
+    let generation = state.db.generations().get(scope.org_id, Subject::Fleet);
     let key = format!(
         "{}|g{generation}|{}",
         scope_key(&scope),

@@ -92,10 +92,27 @@ async fn list_shipments(
         q: query.q.filter(|q| !q.trim().is_empty()),
     };
     let scope = auth.scope();
-    let generation = state.db.generations().get(scope.org_id, Subject::Shipments);
+    // A status-filtered page depends only on shipments in those statuses (and the fleet
+    // embedded in them); any other page on every shipment.
+    let generations = state.db.generations();
+    let mut key = scope_key(&scope);
+    if filter.statuses.is_empty() {
+        key.push_str(&format!(
+            "|a{}",
+            generations.get(scope.org_id, Subject::Shipments)
+        ));
+    } else {
+        for status in &filter.statuses {
+            key.push_str(&format!(
+                "|{}{}",
+                status.as_str(),
+                generations.get(scope.org_id, Subject::Status(*status))
+            ));
+        }
+    }
     let key = format!(
-        "{}|g{generation}|{}",
-        scope_key(&scope),
+        "{key}|f{}|{}",
+        generations.get(scope.org_id, Subject::Fleet),
         raw_query.unwrap_or_default()
     );
     let load = || async {
@@ -218,7 +235,7 @@ async fn get_shipment(
         "{}|{id}|g{}.{}",
         scope_key(&scope),
         generations.get(scope.org_id, Subject::Shipment(id)),
-        generations.get(scope.org_id, Subject::Drivers)
+        generations.get(scope.org_id, Subject::Fleet)
     );
     let load = || async {
         shipments::get(&state.db, &scope, id)

@@ -97,6 +97,9 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
     child.start_kill().ok();
     let _ = child.wait().await;
     let _ = std::fs::remove_dir_all(&dir);
+    if args.database != "sqlite" {
+        drop_postgres(&args.database, &url).await;
+    }
     println!("{}", Value::Object(report));
     Ok(())
 }
@@ -112,6 +115,19 @@ async fn fresh_postgres(admin_url: &str) -> anyhow::Result<String> {
         .await?;
     let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
     Ok(format!("{base}/{name}"))
+}
+
+/// Drops the database the run created (best effort).
+async fn drop_postgres(admin_url: &str, url: &str) {
+    use sqlx::Connection as _;
+    let Some((_, name)) = url.rsplit_once('/') else {
+        return;
+    };
+    if let Ok(mut conn) = sqlx::PgConnection::connect(admin_url).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await;
+    }
 }
 
 /// Creates an organization with `devices` drivers and an admin API key (a gateway credential).

@@ -38,11 +38,12 @@ pub struct TrackingConfig {
     )]
     pub batch_max_fixes: usize,
 
-    /// Ingest requests that may wait for the writer before callers are slowed down.
+    /// Ingest requests (a WebSocket message is one) that may wait for the writer before callers
+    /// are slowed down; large enough that one commit can gather a fix from every connected device.
     #[arg(
         long = "tracking-queue",
         env = "FREIGHT_TRACKING_QUEUE",
-        default_value_t = 4096
+        default_value_t = 65_536
     )]
     pub queue_depth: usize,
 
@@ -86,7 +87,7 @@ impl Default for TrackingConfig {
             max_speed_mps: 70.0,
             osmand_addr: "off".into(),
             batch_max_fixes: 20_000,
-            queue_depth: 4096,
+            queue_depth: 65_536,
             retention_days: 90,
             dwell_secs: 300,
             stop_radius_m: 150.0,

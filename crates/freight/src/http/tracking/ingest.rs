@@ -214,6 +214,12 @@ async fn tracking_ws(
     };
     // Counted from before the upgrade, so a shutdown starting meanwhile still waits for it.
     let guard = state.tracking.connection();
+    // Small buffers: a device sends a few hundred bytes at a time and there may be 10,000 of
+    // them (tungstenite's defaults reserve 128 KiB per connection).
+    let ws = ws
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .max_message_size(4 * 1024 * 1024);
     Ok(ws.on_upgrade(move |socket| ingest_socket(state, principal, subject, socket, guard)))
 }
 

@@ -147,6 +147,8 @@ async fn live_feed(
     .await?;
     let filter = visible(&state, &principal, parse_filter(&q)?).await?;
     let guard = state.tracking.connection();
+    // Subscribers only read; keep the inbound buffer small.
+    let ws = ws.read_buffer_size(4 * 1024).max_message_size(64 * 1024);
     Ok(ws.on_upgrade(move |socket| live_socket(state, principal.org_id, filter, socket, guard)))
 }
 
