@@ -359,7 +359,8 @@ fn sqlite_pool(max: u32, options: &DbOptions) -> AnyPoolOptions {
             Box::pin(async move {
                 conn.execute(
                     "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000; PRAGMA temp_store = MEMORY;",
+                     PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000; PRAGMA temp_store = MEMORY; \
+                     PRAGMA wal_autocheckpoint = 16384;",
                 )
                 .await?;
                 Ok(())

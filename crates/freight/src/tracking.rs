@@ -97,13 +97,9 @@ impl Tracking {
             tracks.insert(p.driver_id, track);
             latest.entry(org).or_default().insert(p.driver_id, p);
         }
-        if db.backend() == crate::db::Backend::Sqlite {
-            // Every group commit rewrites the newest leaf page of each moving driver. Checkpointing
-            // every 1,000 WAL pages (the default) copies those same pages back over and over;
-            // a larger interval lets one checkpoint absorb many commits' rewrites of a page.
-            db.execute(sqlx::query("PRAGMA wal_autocheckpoint = 16384"))
-                .await?;
-        }
+        // SQLite's `wal_autocheckpoint = 16384` (set on every connection in `db.rs`) matters
+        // here: every group commit rewrites the newest leaf page of each moving driver, and a
+        // larger checkpoint interval lets one checkpoint absorb many commits' rewrites.
         let osmand_listener = match config.osmand_socket() {
             Some(addr) => match tokio::net::TcpListener::bind(addr).await {
                 Ok(l) => Some(l),
@@ -292,6 +288,7 @@ impl Tracking {
 
     /// Counts a request from a device nobody registered.
     pub fn count_unknown_device(&self) {
+        metrics::counter!("tracking_fixes_total", "outcome" => "rejected", "reason" => "unknown_device").increment(1);
         self.inner
             .counters
             .unknown_device

@@ -33,38 +33,49 @@ async fn health(State(state): State<AppState>) -> Json<Health> {
     })
 }
 
-/// Readiness result, with the database round trip.
+/// Readiness result: the database round trip, and Redis when configured.
 #[derive(Serialize, ToSchema)]
 pub struct Readiness {
     pub status: &'static str,
     pub database: &'static str,
     pub database_latency_ms: f64,
+    /// `ok`, `unreachable`, or `not_configured`.
+    pub redis: &'static str,
 }
 
-/// Readiness: 200 when the database answers, 503 otherwise.
+/// Readiness: 200 when the database (and Redis, when configured) answers, 503 otherwise.
 #[utoipa::path(get, path = "/health/ready", tag = "health",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let timeout = std::time::Duration::from_secs(2);
     let started = std::time::Instant::now();
-    let ping = tokio::time::timeout(std::time::Duration::from_secs(2), state.db.ping()).await;
+    let database_ok = matches!(
+        tokio::time::timeout(timeout, state.db.ping()).await,
+        Ok(Ok(()))
+    );
     let latency = started.elapsed().as_secs_f64() * 1000.0;
-    metrics::gauge!("database_up").set(if matches!(ping, Ok(Ok(()))) { 1.0 } else { 0.0 });
-    match ping {
-        Ok(Ok(())) => (
-            StatusCode::OK,
-            Json(Readiness {
-                status: "ready",
-                database: "ok",
-                database_latency_ms: latency,
-            }),
-        ),
-        _ => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(Readiness {
-                status: "unavailable",
-                database: "unreachable",
-                database_latency_ms: latency,
-            }),
-        ),
-    }
+    metrics::gauge!("database_up").set(if database_ok { 1.0 } else { 0.0 });
+    let redis = if state.rate_limits.backend() == "redis" {
+        match tokio::time::timeout(timeout, state.rate_limits.ping()).await {
+            Ok(Ok(())) => "ok",
+            _ => "unreachable",
+        }
+    } else {
+        "not_configured"
+    };
+    let ready = database_ok && redis != "unreachable";
+    let body = Readiness {
+        status: if ready { "ready" } else { "unavailable" },
+        database: if database_ok { "ok" } else { "unreachable" },
+        database_latency_ms: latency,
+        redis,
+    };
+    (
+        if ready {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        Json(body),
+    )
 }

@@ -74,6 +74,10 @@ fn describe() {
 /// `GET /metrics`: Prometheus text format (process metrics refreshed on each scrape).
 pub async fn render(State(state): State<AppState>) -> Response {
     metrics_process::Collector::default().collect();
+    metrics::gauge!("websocket_connections", "kind" => "ingest")
+        .set(state.tracking.connections() as f64);
+    metrics::gauge!("websocket_connections", "kind" => "live")
+        .set(state.tracking.hub().subscribers() as f64);
     let body = state.observability.prometheus.render();
     let mut response = (StatusCode::OK, body).into_response();
     response.headers_mut().insert(

@@ -59,8 +59,11 @@ impl Counters {
         let mut orgs = self.orgs.lock().unwrap_or_else(|e| e.into_inner());
         let counts = orgs.entry(org_id).or_default();
         counts.accepted += accepted;
+        metrics::counter!("tracking_fixes_total", "outcome" => "accepted", "reason" => "")
+            .increment(accepted);
         for reason in drops {
             *counts.dropped.slot(*reason) += 1;
+            metrics::counter!("tracking_fixes_total", "outcome" => "dropped", "reason" => reason.as_str()).increment(1);
         }
     }
 

@@ -197,6 +197,11 @@ impl Hub {
 
     /// Queues positions and events for every interested subscriber of `org_id`. Never waits.
     pub fn publish(&self, org_id: i64, positions: &[LivePosition], events: &[LiveEvent]) {
+        let now = crate::domain::time::now_ms();
+        for p in positions {
+            metrics::histogram!("tracking_fanout_lag_seconds")
+                .record((now - p.received_at).max(0) as f64 / 1000.0);
+        }
         let orgs = self.orgs.read().unwrap_or_else(|e| e.into_inner());
         let Some(subs) = orgs.get(&org_id) else {
             return;
