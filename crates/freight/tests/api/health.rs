@@ -98,30 +98,37 @@ async fn demo_seed_builds_a_realistic_organization(app: TestApp) {
 async fn shutdown_lets_in_flight_requests_finish() {
     let mut app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await;
     let org = app.seed_org("graceful").await;
-    // A login spends tens of milliseconds hashing; start several, then ask the server to stop.
-    let mut in_flight = Vec::new();
-    for _ in 0..4 {
-        let client = app.client.clone();
-        let url = app.url("/api/v1/auth/login");
-        let body = serde_json::json!({"email": format!("admin@{}.test", org.slug), "password": crate::helpers::PASSWORD});
-        in_flight.push(tokio::spawn(async move {
-            client
+    let token = org.token(freight::domain::Role::Dispatcher).to_string();
+    // Hold SQLite's only writer connection so the booking below is provably in flight
+    // (waiting inside the server) when shutdown begins.
+    let writer = app.db.begin().await.unwrap();
+    let request = {
+        let (client, url) = (app.client.clone(), app.url("/api/v1/shipments"));
+        let body = crate::helpers::shipment_body(org.customer);
+        tokio::spawn(async move {
+            let response = client
                 .post(url)
+                .bearer_auth(token)
                 .json(&body)
                 .send()
-                .await
-                .map(|r| r.status())
-        }));
-    }
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                .await?;
+            Ok::<_, reqwest::Error>((
+                response.status(),
+                response.json::<serde_json::Value>().await?,
+            ))
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.signal_stop();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    drop(writer);
+    let (status, body) = request
+        .await
+        .unwrap()
+        .expect("the in-flight request was cut off");
+    assert_eq!(status, 201, "the in-flight booking completed: {body}");
+    assert!(body["id"].is_i64());
     app.stop().await;
-    for request in in_flight {
-        let status = request
-            .await
-            .unwrap()
-            .expect("an in-flight request was cut off");
-        assert_eq!(status, 200);
-    }
     assert!(
         app.client.get(app.url("/api/health")).send().await.is_err(),
         "the server still accepts connections"

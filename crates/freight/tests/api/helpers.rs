@@ -382,6 +382,13 @@ impl TestApp {
         row.n
     }
 
+    /// Asks the server to stop (graceful: in-flight requests finish) without waiting.
+    pub fn signal_stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
     /// Stops the server gracefully and waits for it.
     pub async fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
