@@ -148,9 +148,10 @@ fn cancel_flag_stops_early_with_a_solution() {
     let loaded = load(InputFormat::Solomon, &data("solomon/R201.txt")).unwrap();
     let mut p = params(30_000, Objective::Distance);
     p.cancel = Some(Arc::new(AtomicBool::new(true)));
-    let started = std::time::Instant::now();
     let solution = solve_with(&loaded.problem, loaded.transport.as_ref(), &p).unwrap();
-    assert!(started.elapsed().as_secs_f64() < 5.0);
+    // A flag raised before the start stops the search before its first iteration, whatever
+    // the 30 s time limit says.
+    assert_eq!(solution.stats.iterations, 0);
     assert!(solution.stats.cancelled);
     assert!(check(&loaded.problem, loaded.transport.as_ref(), &solution).ok());
     assert!(solution.unassigned.is_empty());

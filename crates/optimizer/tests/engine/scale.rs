@@ -29,9 +29,8 @@ fn thousand_jobs_fifty_vehicles() {
         })
         .collect();
     let problem = Problem { vehicles, jobs };
-    let started = std::time::Instant::now();
+    // How fast this is measured by `freight bench solve`, not asserted here.
     let solution = solve_with(&problem, &cost, &params(3000, Objective::Distance)).unwrap();
-    assert!(started.elapsed().as_secs() < 60);
     let report = check(&problem, &cost, &solution);
     assert!(
         report.ok(),
