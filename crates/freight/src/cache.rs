@@ -134,11 +134,6 @@ impl Cache {
             });
         total.hit_rate()
     }
-
-    /// Bytes currently held.
-    pub fn weighted_size(&self) -> u64 {
-        self.store.weighted_size()
-    }
 }
 
 #[cfg(test)]

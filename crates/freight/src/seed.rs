@@ -102,7 +102,7 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<bool> {
         )
         .await?;
     }
-    history::insert(&mut tx, org, &customers, &drivers, &vehicles, &mut rng, now).await?;
+    history::insert(&mut tx, org, &customers, &drivers, &mut rng, now).await?;
 
     // A second tenant, so tenant isolation is visible with the demo logins.
     let other = insert_org(
@@ -131,7 +131,6 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<bool> {
         other,
         &other_customers,
         &other_drivers,
-        &other_vehicles,
         20,
         &mut rng,
         now,

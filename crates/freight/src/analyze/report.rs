@@ -89,11 +89,11 @@ pub struct Report {
     pub bottlenecks: Vec<Bottleneck>,
 }
 
-fn percentile(samples: &mut [u32], q: f64) -> f64 {
+/// The `q` quantile of sorted microsecond samples, in milliseconds.
+fn percentile(samples: &[u32], q: f64) -> f64 {
     if samples.is_empty() {
         return 0.0;
     }
-    samples.sort_unstable();
     f64::from(samples[((samples.len() as f64 - 1.0) * q).round() as usize]) / 1000.0
 }
 
@@ -102,10 +102,19 @@ pub fn build(state: &AppState, cost_model: &CostModel) -> Report {
     let window = state.observability.routes.uptime().as_secs_f64().max(1.0);
     let routes = state.observability.routes.routes();
     // Each route's use of the resources; handling time is the mean of recent samples × calls.
-    let usages: Vec<Usage> = routes
+    // Each route's recent latency samples, sorted once for the percentiles below.
+    let samples: Vec<Vec<u32>> = routes
         .iter()
         .map(|(_, r)| {
-            let samples = r.samples();
+            let mut samples = r.samples();
+            samples.sort_unstable();
+            samples
+        })
+        .collect();
+    let usages: Vec<Usage> = routes
+        .iter()
+        .zip(&samples)
+        .map(|((_, r), samples)| {
             let mean_s = samples.iter().map(|s| f64::from(*s) / 1e6).sum::<f64>()
                 / samples.len().max(1) as f64;
             Usage {
@@ -122,40 +131,34 @@ pub fn build(state: &AppState, cost_model: &CostModel) -> Report {
     });
     let mut route_costs: Vec<RouteCost> = routes
         .iter()
-        .zip(&usages)
-        .map(|((name, r), usage)| {
-            let mut samples = r.samples();
-            RouteCost {
-                route: name.clone(),
-                requests: r.count,
-                error_rate: r.server_errors as f64 / r.count.max(1) as f64,
-                p50_ms: percentile(&mut samples, 0.50),
-                p95_ms: percentile(&mut samples, 0.95),
-                p99_ms: percentile(&mut samples, 0.99),
-                statements_per_request: r.statements as f64 / r.count.max(1) as f64,
-                cost_per_call_usd: cost_per_call(cost_model, *usage, total, window),
-            }
+        .zip(usages.iter().zip(&samples))
+        .map(|((name, r), (usage, samples))| RouteCost {
+            route: name.clone(),
+            requests: r.count,
+            error_rate: r.server_errors as f64 / r.count.max(1) as f64,
+            p50_ms: percentile(samples, 0.50),
+            p95_ms: percentile(samples, 0.95),
+            p99_ms: percentile(samples, 0.99),
+            statements_per_request: r.statements as f64 / r.count.max(1) as f64,
+            cost_per_call_usd: cost_per_call(cost_model, *usage, total, window),
         })
         .collect();
     route_costs.sort_by_key(|r| std::cmp::Reverse(r.requests));
 
-    let mut slow: Vec<SlowStatement> = state
-        .db
-        .query_log()
-        .statements()
-        .into_iter()
-        .filter(|(_, s)| s.p95_ms() >= SLOW_STATEMENT_MS)
+    let statements = state.db.query_log().statements();
+    let mut slow: Vec<SlowStatement> = statements
+        .iter()
         .map(|(statement, s)| SlowStatement {
-            statement,
+            statement: statement.clone(),
             count: s.count,
             p95_ms: s.p95_ms(),
             mean_ms: s.mean_ms(),
             max_ms: s.max.as_secs_f64() * 1000.0,
         })
+        .filter(|s| s.p95_ms >= SLOW_STATEMENT_MS)
         .collect();
     slow.sort_by(|a, b| (b.mean_ms * b.count as f64).total_cmp(&(a.mean_ms * a.count as f64)));
 
-    let statements = state.db.query_log().statements();
     let mean_of = |shape: &str| {
         statements
             .iter()
@@ -322,6 +325,7 @@ pub struct DailyCosts {
 pub fn baseline(state: &AppState, cost_model: &CostModel, active_connections: u64) -> Baseline {
     let routes = state.observability.routes.routes();
     let mut samples: Vec<u32> = routes.iter().flat_map(|(_, r)| r.samples()).collect();
+    samples.sort_unstable();
     let requests: u64 = routes.iter().map(|(_, r)| r.count).sum();
     let errors: u64 = routes.iter().map(|(_, r)| r.server_errors).sum();
     let statements = state.db.query_log().statements();
@@ -333,8 +337,8 @@ pub fn baseline(state: &AppState, cost_model: &CostModel, active_connections: u6
         timestamp: Utc::now(),
         uptime_seconds: state.started_at.elapsed().as_secs_f64(),
         error_rate: errors as f64 / requests.max(1) as f64,
-        p95_latency_ms: percentile(&mut samples, 0.95),
-        p99_latency_ms: percentile(&mut samples, 0.99),
+        p95_latency_ms: percentile(&samples, 0.95),
+        p99_latency_ms: percentile(&samples, 0.99),
         average_query_time_ms: if count == 0 {
             0.0
         } else {

@@ -223,7 +223,6 @@ pub async fn accept(db: &Db, scope: &Scope, id: &str, actor: &str) -> ApiResult<
             tx.execute(stops.query()).await?;
         }
     }
-    let assigned = planned;
     tx.execute(
         sqlx::query("UPDATE route_plans SET status = 'accepted', updated_at = $1 WHERE org_id = $2 AND id = $3")
             .bind(now)
@@ -232,14 +231,14 @@ pub async fn accept(db: &Db, scope: &Scope, id: &str, actor: &str) -> ApiResult<
     )
     .await?;
     tx.commit().await?;
-    let mut subjects: Vec<Subject> = assigned.iter().map(|id| Subject::Shipment(*id)).collect();
+    let mut subjects: Vec<Subject> = planned.iter().map(|id| Subject::Shipment(*id)).collect();
     subjects.extend([
         Subject::Shipments,
         Subject::Status(ShipmentStatus::Booked),
         Subject::Status(ShipmentStatus::Assigned),
     ]);
     db.generations().bump(scope.org_id, &subjects);
-    Ok(assigned)
+    Ok(planned)
 }
 
 /// A stop of a driver's accepted route.

@@ -98,27 +98,30 @@ pub async fn get(db: &Db, org_id: i64, id: i64) -> sqlx::Result<Option<User>> {
 /// Creates a user after checking that their customer or driver belongs to the organization.
 pub async fn create(db: &Db, u: &NewUser<'_>) -> ApiResult<User> {
     let mut tx = db.begin().await?;
-    for (field, table, id) in [
-        ("customer_id", "customers", u.customer_id),
-        ("driver_id", "drivers", u.driver_id),
-    ] {
-        if let Some(id) = id {
-            let found: Option<NewId> = tx
-                .fetch_optional(
-                    sqlx::query_as(match table {
-                        "customers" => "SELECT id FROM customers WHERE org_id = $1 AND id = $2",
-                        _ => "SELECT id FROM drivers WHERE org_id = $1 AND id = $2",
-                    })
-                    .bind(u.org_id)
-                    .bind(id),
-                )
-                .await?;
-            if found.is_none() {
-                return Err(ApiError::field(
-                    field,
-                    format!("no {} {id} in this organization", &table[..table.len() - 1]),
-                ));
-            }
+    let links = [
+        (
+            "customer_id",
+            "customer",
+            "SELECT id FROM customers WHERE org_id = $1 AND id = $2",
+            u.customer_id,
+        ),
+        (
+            "driver_id",
+            "driver",
+            "SELECT id FROM drivers WHERE org_id = $1 AND id = $2",
+            u.driver_id,
+        ),
+    ];
+    for (field, what, sql, id) in links {
+        let Some(id) = id else { continue };
+        let found: Option<NewId> = tx
+            .fetch_optional(sqlx::query_as(sql).bind(u.org_id).bind(id))
+            .await?;
+        if found.is_none() {
+            return Err(ApiError::field(
+                field,
+                format!("no {what} {id} in this organization"),
+            ));
         }
     }
     let email = u.email.trim().to_lowercase();

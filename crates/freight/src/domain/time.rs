@@ -18,11 +18,6 @@ pub fn to_datetime(ms: Millis) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
-/// Optional storage form to optional API form.
-pub fn to_datetime_opt(ms: Option<Millis>) -> Option<DateTime<Utc>> {
-    ms.map(to_datetime)
-}
-
 /// Serde adapter: an epoch-millisecond field travels as an RFC 3339 string.
 pub mod rfc3339_ms {
     use serde::{Deserialize, Deserializer, Serializer};

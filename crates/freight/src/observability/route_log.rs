@@ -12,7 +12,6 @@ const SAMPLES_PER_ROUTE: usize = 1024;
 pub struct RouteStats {
     pub count: u64,
     pub server_errors: u64,
-    pub client_errors: u64,
     pub statements: u64,
     samples: Vec<u32>,
     next: usize,
@@ -50,8 +49,6 @@ impl RouteLog {
         stats.statements += statements;
         if status >= 500 {
             stats.server_errors += 1;
-        } else if status >= 400 {
-            stats.client_errors += 1;
         }
         let micros = elapsed.as_micros().min(u128::from(u32::MAX)) as u32;
         if stats.samples.len() < SAMPLES_PER_ROUTE {

@@ -6,7 +6,7 @@ use rand::seq::SliceRandom;
 use rand::Rng;
 
 use super::places::PLACES;
-use super::{SeededDriver, SeededVehicle};
+use super::SeededDriver;
 use crate::db::shipment_writes::record_event;
 use crate::db::{NewId, Tx};
 use crate::domain::{DriverStatus, IncidentKind, Priority, Severity, ShipmentStatus};
@@ -57,13 +57,11 @@ fn path_to(status: ShipmentStatus) -> Vec<ShipmentStatus> {
 }
 
 /// Inserts the full demo history for one organization.
-#[allow(clippy::too_many_arguments)]
 pub async fn insert(
     tx: &mut Tx,
     org: i64,
     customers: &[i64],
     drivers: &[SeededDriver],
-    _vehicles: &[SeededVehicle],
     rng: &mut StdRng,
     now: i64,
 ) -> sqlx::Result<()> {
@@ -103,7 +101,6 @@ pub async fn insert_recent(
     org: i64,
     customers: &[i64],
     drivers: &[SeededDriver],
-    _vehicles: &[SeededVehicle],
     count: usize,
     rng: &mut StdRng,
     now: i64,
