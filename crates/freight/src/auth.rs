@@ -11,6 +11,7 @@ pub mod api_key;
 pub mod extract;
 pub mod password;
 pub mod policy;
+pub mod revoked;
 pub mod tokens;
 
 pub use extract::{authenticate, Auth};

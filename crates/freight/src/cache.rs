@@ -4,17 +4,24 @@
 //! What is cached is the finished JSON response body, so a hit costs neither a query nor
 //! serialization. Keys carry the caller's scope and the change generations of the data
 //! they were built from (`db::generations`): a write bumps the generation, so the next read
-//! on the same node misses and reloads — a write is never followed by a stale read. Entries
-//! also expire after a TTL and the store is bounded in bytes. Hits and misses per key family
-//! are exported as metrics and kept for the analyzer.
+//! misses and reloads — a write is never followed by a stale read. With `REDIS_URL` the
+//! generations are shared, so that holds across instances; the bodies stay in each process
+//! (a shared body store would save each instance's first load of a page per generation, at
+//! the price of a round trip and the body's transfer on every local miss). When the
+//! generations cannot be read (Redis down) the cache is bypassed: loaded, never stored or
+//! served. Entries also expire after a TTL and the store is bounded in bytes. Hits and misses
+//! per key family are exported as metrics and kept for the analyzer.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Bytes;
 use serde::Serialize;
+
+use crate::db::generations::{Generations, Subject};
 
 /// A cached response: its body and, for single resources, its ETag.
 #[derive(Clone, Debug)]
@@ -46,12 +53,19 @@ impl FamilyStats {
 pub struct Cache {
     store: moka::future::Cache<String, Cached>,
     stats: Arc<Mutex<HashMap<&'static str, FamilyStats>>>,
+    generations: Arc<Generations>,
     enabled: bool,
 }
 
 impl Cache {
     /// A cache of at most `max_bytes` of bodies whose entries live `ttl`.
-    pub fn new(max_bytes: u64, ttl: Duration, enabled: bool) -> Self {
+    /// Keys are stamped with `generations` (the database handle's).
+    pub fn new(
+        max_bytes: u64,
+        ttl: Duration,
+        enabled: bool,
+        generations: Arc<Generations>,
+    ) -> Self {
         let store = moka::future::Cache::builder()
             .max_capacity(max_bytes)
             .weigher(|key: &String, value: &Cached| {
@@ -64,14 +78,19 @@ impl Cache {
         Cache {
             store,
             stats: Arc::default(),
+            generations,
             enabled,
         }
     }
 
-    /// Returns the cached body for `key` within `family`, or runs `load`, serializes its value, stores and returns it.
+    /// Returns the cached body for `key` within `family`, or runs `load`, serializes its
+    /// value, stores and returns it. `org_id` and `depends_on` name the data the body is
+    /// built from: their current generations become part of the key.
     pub async fn get_or_load<T, E, Fut>(
         &self,
         family: &'static str,
+        org_id: i64,
+        depends_on: &[Subject],
         key: String,
         load: impl FnOnce() -> Fut,
         etag_of: impl FnOnce(&T) -> Option<String>,
@@ -81,9 +100,22 @@ impl Cache {
         Fut: Future<Output = Result<T, E>>,
         E: From<anyhow::Error>,
     {
-        let key = format!("{family}|{key}");
-        if self.enabled {
-            if let Some(hit) = self.store.get(&key).await {
+        let stamped = match self.enabled {
+            true => self.generations.current(org_id, depends_on).await,
+            false => None,
+        };
+        let key = stamped.map(|generations| {
+            let mut full = String::with_capacity(family.len() + key.len() + 24);
+            full.push_str(family);
+            full.push('|');
+            full.push_str(&key);
+            for g in generations {
+                let _ = write!(full, "|{g}");
+            }
+            full
+        });
+        if let Some(key) = &key {
+            if let Some(hit) = self.store.get(key).await {
                 self.count(family, true);
                 return Ok(hit);
             }
@@ -95,7 +127,7 @@ impl Cache {
             etag: etag_of(&value),
             body: Bytes::from(body),
         };
-        if self.enabled {
+        if let Some(key) = key {
             self.store.insert(key, cached.clone()).await;
         }
         Ok(cached)
@@ -140,50 +172,58 @@ impl Cache {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn loads_once_then_hits_until_the_key_changes() {
-        let cache = Cache::new(1 << 20, Duration::from_secs(60), true);
-        let mut loads = 0;
-        for _ in 0..3 {
-            let got: Result<Cached, anyhow::Error> = cache
-                .get_or_load(
-                    "t",
-                    "k|g1".into(),
-                    || async { Ok::<_, anyhow::Error>(vec![1, 2, 3]) },
-                    |_| None,
-                )
-                .await;
-            assert_eq!(&got.unwrap().body[..], b"[1,2,3]");
-        }
-        let _ = cache
+    async fn read(cache: &Cache, loads: &mut u32, value: u32) -> Bytes {
+        let got: Result<Cached, anyhow::Error> = cache
             .get_or_load(
                 "t",
-                "k|g2".into(),
+                1,
+                &[Subject::Fleet],
+                "k".into(),
                 || {
-                    loads += 1;
-                    async { Ok::<_, anyhow::Error>(vec![4]) }
+                    *loads += 1;
+                    async move { Ok::<_, anyhow::Error>(vec![value]) }
                 },
                 |_| None,
             )
             .await;
-        assert_eq!(loads, 1, "a new generation misses");
+        got.unwrap().body
+    }
+
+    #[tokio::test]
+    async fn loads_once_then_hits_until_a_generation_changes() {
+        let generations = Arc::new(Generations::default());
+        let cache = Cache::new(1 << 20, Duration::from_secs(60), true, generations.clone());
+        let mut loads = 0;
+        for _ in 0..3 {
+            assert_eq!(&read(&cache, &mut loads, 1).await[..], b"[1]");
+        }
+        assert_eq!(loads, 1);
+        generations.bump(2, &[Subject::Fleet]).await;
+        assert_eq!(&read(&cache, &mut loads, 2).await[..], b"[1]", "other org");
+        generations.bump(1, &[Subject::Shipments]).await;
+        assert_eq!(
+            &read(&cache, &mut loads, 2).await[..],
+            b"[1]",
+            "other subject"
+        );
+        generations.bump(1, &[Subject::Fleet]).await;
+        assert_eq!(
+            &read(&cache, &mut loads, 3).await[..],
+            b"[3]",
+            "a new generation misses"
+        );
         let stats = cache.stats();
-        assert_eq!((stats[0].1.hits, stats[0].1.misses), (2, 2));
+        assert_eq!((stats[0].1.hits, stats[0].1.misses), (4, 2));
     }
 
     #[tokio::test]
     async fn a_disabled_cache_always_loads() {
-        let cache = Cache::new(1 << 20, Duration::from_secs(60), false);
+        let cache = Cache::new(1 << 20, Duration::from_secs(60), false, Arc::default());
+        let mut loads = 0;
         for _ in 0..2 {
-            let _: Result<Cached, anyhow::Error> = cache
-                .get_or_load(
-                    "t",
-                    "k".into(),
-                    || async { Ok::<_, anyhow::Error>(1) },
-                    |_| None,
-                )
-                .await;
+            read(&cache, &mut loads, 1).await;
         }
+        assert_eq!(loads, 2);
         assert_eq!(cache.stats()[0].1.misses, 2);
     }
 }

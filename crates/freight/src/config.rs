@@ -65,6 +65,15 @@ pub struct Config {
     #[arg(long, env = "FREIGHT_CACHE_MAX_MB", default_value_t = 64)]
     pub cache_max_mb: u64,
 
+    /// Prefix of the Redis keys of the cache generations and revoked sessions (with
+    /// `REDIS_URL`; the rate limiter has its own prefix).
+    #[arg(
+        long = "redis-prefix",
+        env = "FREIGHT_REDIS_PREFIX",
+        default_value = "freight:"
+    )]
+    pub redis_key_prefix: String,
+
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "FREIGHT_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -95,6 +104,7 @@ impl Config {
             cache: "on".into(),
             cache_ttl_secs: 30,
             cache_max_mb: 64,
+            redis_key_prefix: "freight:".into(),
             tracking: crate::tracking::TrackingConfig::default(),
             rate_limits: crate::ratelimit::RateLimitConfig::default(),
         }

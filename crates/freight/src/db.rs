@@ -67,20 +67,51 @@ impl Backend {
     }
 }
 
-/// The first keyword of a statement, as a metrics label.
-fn statement_kind(sql: &str) -> &'static str {
+/// Statement kinds, as metrics labels.
+const KINDS: [&str; 6] = [
+    "select",
+    "insert",
+    "update",
+    "delete",
+    "transaction",
+    "other",
+];
+
+/// The first keyword of a statement, as an index into [`KINDS`] (no allocation).
+fn statement_kind(sql: &str) -> usize {
     let word = sql
         .trim_start()
         .split(|c: char| !c.is_ascii_alphabetic())
         .next()
         .unwrap_or("");
-    match word.to_ascii_uppercase().as_str() {
-        "SELECT" | "WITH" => "select",
-        "INSERT" => "insert",
-        "UPDATE" => "update",
-        "DELETE" => "delete",
-        "BEGIN" | "COMMIT" | "ROLLBACK" => "transaction",
-        _ => "other",
+    let is = |w: &str| word.eq_ignore_ascii_case(w);
+    if is("SELECT") || is("WITH") {
+        0
+    } else if is("INSERT") {
+        1
+    } else if is("UPDATE") {
+        2
+    } else if is("DELETE") {
+        3
+    } else if is("BEGIN") || is("COMMIT") || is("ROLLBACK") {
+        4
+    } else {
+        5
+    }
+}
+
+/// Metric handles per statement kind, registered once (not looked up per statement).
+struct StatementMetrics {
+    duration: [metrics::Histogram; 6],
+    errors: [metrics::Counter; 6],
+}
+
+impl StatementMetrics {
+    fn register() -> Self {
+        StatementMetrics {
+            duration: KINDS.map(|k| metrics::histogram!("db_query_duration_seconds", "kind" => k)),
+            errors: KINDS.map(|k| metrics::counter!("db_query_errors_total", "kind" => k)),
+        }
     }
 }
 
@@ -112,9 +143,11 @@ struct Inner {
     backend: Backend,
     statements: AtomicU64,
     log: QueryLog,
-    generations: generations::Generations,
+    generations: Arc<generations::Generations>,
     /// Whether statements are timed into metrics, the query log and spans.
     instrumented: std::sync::atomic::AtomicBool,
+    /// Registered with the process recorder when instrumentation is switched on.
+    metrics: std::sync::OnceLock<StatementMetrics>,
 }
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -170,6 +203,7 @@ impl Db {
                 log: QueryLog::default(),
                 generations: Default::default(),
                 instrumented: std::sync::atomic::AtomicBool::new(true),
+                metrics: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -197,7 +231,10 @@ impl Db {
     }
 
     /// Runs one statement's future, timing it into the statement log, the metrics and a
-    /// `db.query` span (a child of the request span in traces).
+    /// `db.query` span (a child of the request span in traces). Transaction control
+    /// (`BEGIN`, `COMMIT`, `ROLLBACK`) is timed and logged but gets no span of its own: it
+    /// would double the spans of every write for no information the trace lacks (the time
+    /// shows as the gap between the request span and its statement spans).
     async fn run<T>(
         &self,
         sql: &str,
@@ -207,34 +244,52 @@ impl Db {
             self.inner.statements.fetch_add(1, Ordering::Relaxed);
             return fut.await;
         }
-        let span = tracing::info_span!(
-            target: "freight::db",
-            "db.query",
-            db.system = self.inner.backend.name(),
-            db.statement = sql,
-            otel.kind = "client",
-        );
+        let kind = statement_kind(sql);
         let started = Instant::now();
-        let result = fut.instrument(span).await;
+        let result = if kind == 4 {
+            fut.await
+        } else {
+            let span = tracing::info_span!(
+                target: "freight::db",
+                "db.query",
+                db.system = self.inner.backend.name(),
+                db.statement = sql,
+                otel.kind = "client",
+            );
+            fut.instrument(span).await
+        };
         let elapsed = started.elapsed();
         self.inner.statements.fetch_add(1, Ordering::Relaxed);
         self.inner.log.record(sql, elapsed);
-        let kind = statement_kind(sql);
-        metrics::histogram!("db_query_duration_seconds", "kind" => kind)
-            .record(elapsed.as_secs_f64());
-        if result.is_err() {
-            metrics::counter!("db_query_errors_total", "kind" => kind).increment(1);
+        match self.inner.metrics.get() {
+            Some(m) => {
+                m.duration[kind].record(elapsed.as_secs_f64());
+                if result.is_err() {
+                    m.errors[kind].increment(1);
+                }
+            }
+            None => {
+                metrics::histogram!("db_query_duration_seconds", "kind" => KINDS[kind])
+                    .record(elapsed.as_secs_f64());
+                if result.is_err() {
+                    metrics::counter!("db_query_errors_total", "kind" => KINDS[kind]).increment(1);
+                }
+            }
         }
         result
     }
 
-    /// Change counters for cache invalidation; writes bump them after committing.
-    pub fn generations(&self) -> &generations::Generations {
+    /// Change generations for cache invalidation; writes bump them after committing.
+    pub fn generations(&self) -> &Arc<generations::Generations> {
         &self.inner.generations
     }
 
     /// Turns statement timing (metrics, query log, spans) on or off; on by default.
     pub fn set_instrumented(&self, on: bool) {
+        if on {
+            crate::observability::metrics::install();
+            self.inner.metrics.get_or_init(StatementMetrics::register);
+        }
         self.inner.instrumented.store(on, Ordering::Relaxed);
     }
 

@@ -23,6 +23,7 @@ pub mod sessions;
 pub mod shipments;
 pub mod tracking;
 pub mod vehicles;
+pub mod web;
 
 use std::time::Duration;
 
@@ -69,7 +70,8 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
             state.clone(),
             crate::observability::metrics::track,
         ))
-        .fallback(|| async { ApiError::NotFound("route") })
+        // Unmatched `/api` paths answer problem+json; everything else is the web dashboard.
+        .fallback(web::serve)
         // Outside the routes so unmatched paths are limited too (see `ratelimit::middleware`).
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -101,7 +103,26 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
 
 /// The routes with their OpenAPI description.
 pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
-    let v1 = OpenApiRouter::new()
+    let v1 = v1_routes().layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        idempotency::layer,
+    ));
+    OpenApiRouter::with_openapi(base_document())
+        .nest("/api", health::router())
+        .nest("/api/v1", v1)
+}
+
+/// The OpenAPI document alone (`freight openapi`; the web dashboard's types come from it).
+pub fn openapi_document() -> OpenApi {
+    OpenApiRouter::<AppState>::with_openapi(base_document())
+        .nest("/api", health::router())
+        .nest("/api/v1", v1_routes())
+        .split_for_parts()
+        .1
+}
+
+fn v1_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(sessions::router())
         .merge(shipments::router())
         .merge(customers::router())
@@ -114,13 +135,6 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(admin::router())
         .merge(rate_limits::router())
         .merge(tracking::router())
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            idempotency::layer,
-        ));
-    OpenApiRouter::with_openapi(base_document())
-        .nest("/api", health::router())
-        .nest("/api/v1", v1)
 }
 
 fn base_document() -> OpenApi {

@@ -21,6 +21,7 @@ pub mod http;
 pub mod observability;
 pub mod planning;
 pub mod ratelimit;
+pub mod redis_link;
 pub mod seed;
 pub mod startup;
 pub mod state;

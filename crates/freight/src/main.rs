@@ -1,6 +1,8 @@
 //! The `freight` binary: one executable, many subcommands (serve, migrate, seed, user,
 //! bench). All logic lives in the library; this file only parses arguments and dispatches.
 
+use std::io::Write as _;
+
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
@@ -71,6 +73,8 @@ enum Command {
     Analyze(freight::analyze::cli::AnalyzeArgs),
     /// Writes performance-baseline.json from live metrics.
     Baseline(freight::analyze::cli::AnalyzeArgs),
+    /// Print the OpenAPI 3.1 document (the web dashboard's API types are generated from it).
+    Openapi,
 }
 
 #[derive(Subcommand)]
@@ -107,6 +111,8 @@ enum BenchCommand {
     Solve(freight::planning::cli::BenchSolveArgs),
     /// GPS ingest: HTTP batch and WebSocket fixes/s, live fan-out lag, memory per device.
     Ingest(freight::tracking::bench::IngestArgs),
+    /// Track queries over a week of GPS history for 1,000 vehicles on PostgreSQL.
+    History(freight::tracking::bench_history::HistoryArgs),
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -119,13 +125,19 @@ async fn open(database_url: &str) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// `serve --demo` multiplies every rate-limit tier by this (printed at start-up).
+const DEMO_RATE_LIMIT_FACTOR: u64 = 100;
+
 fn print_demo_logins(port: u16) {
     println!("\nInfamous Freight demo is running on http://localhost:{port}");
     println!("Demo logins (password for all: {DEMO_PASSWORD}):");
     for (role, email) in DEMO_LOGINS {
         println!("  {:<11} {email}", role.as_str());
     }
-    println!("  (also driver2..driver50@infamousfreight.demo and customer2..customer20@infamousfreight.demo)\n");
+    println!("  (also driver2..driver50@infamousfreight.demo and customer2..customer20@infamousfreight.demo)");
+    println!(
+        "Dashboard: http://localhost:{port}/  (demo mode: rate limits x{DEMO_RATE_LIMIT_FACTOR})\n"
+    );
 }
 
 #[tokio::main]
@@ -139,7 +151,12 @@ async fn main() -> anyhow::Result<()> {
 
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve { demo, config } => {
+        Command::Serve { demo, mut config } => {
+            if demo {
+                // One person trying every role from one address would otherwise meet the
+                // production limits (5 logins per 15 minutes) within minutes.
+                config.rate_limits = config.rate_limits.scaled(DEMO_RATE_LIMIT_FACTOR);
+            }
             let app = Application::build(config).await?;
             if demo {
                 if seed::seed_demo(&app.state().db).await? {
@@ -228,6 +245,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Ingest(args),
         } => freight::tracking::bench::run(args).await,
+        Command::Bench {
+            command: BenchCommand::History(args),
+        } => freight::tracking::bench_history::run(args).await,
+        Command::Openapi => {
+            let doc = freight::http::openapi_document();
+            let json = serde_json::to_string_pretty(&doc)?;
+            // An error (e.g. a closed pipe) is reported, not a panic.
+            writeln!(std::io::stdout().lock(), "{json}")?;
+            Ok(())
+        }
         Command::Simulate(args) => freight::tracking::simulate::run(args).await,
         Command::Ratelimit { command } => freight::ratelimit::cli::run(command).await,
         Command::Analyze(args) => {

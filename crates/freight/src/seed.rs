@@ -4,6 +4,7 @@
 //! Generation is deterministic (fixed RNG seed) apart from being anchored at "now", so the
 //! open shipments always have upcoming time windows.
 
+pub mod geofences;
 pub mod history;
 pub mod places;
 
@@ -137,6 +138,9 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<bool> {
     )
     .await?;
     tx.commit().await.context("committing demo data")?;
+    geofences::insert(db, org, now)
+        .await
+        .context("demo geofences")?;
     Ok(true)
 }
 

@@ -11,11 +11,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
-use crate::auth::tokens::{random_token, RevokedSessions, TokenKeys};
+use crate::auth::revoked::RevokedSessions;
+use crate::auth::tokens::{random_token, TokenKeys};
 use crate::config::Config;
 use crate::db::{auth_sessions, idempotency, Db, DbOptions};
 use crate::domain::time::now_ms;
 use crate::http;
+use crate::redis_link::RedisLink;
 use crate::state::AppState;
 
 /// A bound, ready-to-serve application.
@@ -53,10 +55,19 @@ impl Application {
             config.access_token_ttl(),
             config.refresh_token_ttl(),
         );
-        let revoked = RevokedSessions::default();
+        // With REDIS_URL, cache generations and revoked sessions are shared between instances.
+        let redis = match &config.rate_limits.redis_url {
+            Some(url) => Some(Arc::new(RedisLink::new(
+                url,
+                &config.redis_key_prefix,
+                Duration::from_millis(config.rate_limits.redis_timeout_ms.max(1)),
+            )?)),
+            None => None,
+        };
+        let revoked = RevokedSessions::new(redis.clone(), config.access_token_ttl());
         let window = now_ms() - config.access_token_ttl().as_millis() as i64;
         for id in auth_sessions::revoked_since(&db, window).await? {
-            revoked.revoke(&id);
+            revoked.remember(&id);
         }
         let listener = TcpListener::bind(config.addr)
             .await
@@ -66,10 +77,15 @@ impl Application {
         let rate_limits =
             crate::ratelimit::RateLimits::start(db.clone(), config.rate_limits.clone())?;
         db.set_instrumented(config.metrics_enabled());
+        let cache_ttl = Duration::from_secs(config.cache_ttl_secs);
+        if let Some(link) = redis {
+            db.generations().share_through(link, cache_ttl);
+        }
         let cache = crate::cache::Cache::new(
             config.cache_max_mb * 1024 * 1024,
-            Duration::from_secs(config.cache_ttl_secs),
+            cache_ttl,
             config.cache_enabled(),
+            db.generations().clone(),
         );
         let state = AppState {
             db,

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::auth::tokens::{RevokedSessions, TokenKeys};
+use crate::auth::revoked::RevokedSessions;
+use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::Db;
 

@@ -2,8 +2,8 @@
 //!
 //! Logs are human-readable by default and JSON with `LOG_FORMAT=json`, filtered by
 //! `RUST_LOG` (default `info`). When `OTEL_EXPORTER_OTLP_ENDPOINT` is set, every span (one
-//! per request, one per statement, solver runs, WebSocket batches) is also exported over
-//! OTLP/HTTP to that collector (Jaeger and every OpenTelemetry collector accept it). The
+//! per request, one per statement except `BEGIN`/`COMMIT`, solver runs, WebSocket batches)
+//! is also exported over OTLP/HTTP to that collector (Jaeger and every OpenTelemetry collector accept it). The
 //! request span joins the caller's trace when a W3C `traceparent` header arrives, and the
 //! trace id appears in log lines, in problem+json bodies and in the response `traceparent`.
 

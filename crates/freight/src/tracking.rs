@@ -7,16 +7,23 @@
 //! 3. **store** ([`writer`]): group commit; the caller's acknowledgement waits for `COMMIT`;
 //! 4. **latest position**: moved forward only (SQL guard + in-memory check), never back;
 //! 5. **geofences and ETAs** ([`geo`]): evaluated inside the same transaction;
-//! 6. **fan-out** ([`hub`]): bounded, coalescing per-subscriber queues.
+//! 6. **fan-out** ([`hub`]): bounded, coalescing per-subscriber queues; with `REDIS_URL`,
+//!    also to the other instances ([`fanout`]).
+//!
+//! Shipments' arrivals, ETAs and late flags are also kept in memory ([`shipment_live`]) and
+//! merged into shipment JSON after the response cache.
 //!
 //! [`Tracking`] is the handle kept in `AppState`; protocol adapters live in `http::tracking`.
 
+mod apply;
 pub mod background;
 pub mod bench;
+pub mod bench_history;
 pub mod config;
 pub mod counters;
 pub mod demo;
 pub mod devices;
+pub mod fanout;
 pub mod filter;
 pub mod fix;
 pub mod geo;
@@ -25,6 +32,7 @@ pub mod geofence;
 pub mod history;
 pub mod hub;
 pub mod osmand;
+pub mod shipment_live;
 pub mod simulate;
 pub mod store;
 pub mod traces;
@@ -41,7 +49,7 @@ pub use config::TrackingConfig;
 use counters::Counters;
 use filter::DriverTrack;
 use fix::{DropReason, Fix, Subject};
-use hub::{Hub, LiveEvent, LiveFilter, LivePosition, Subscription};
+use hub::{Hub, LiveFilter, LivePosition, Subscription};
 use writer::WriterMsg;
 
 use crate::db::Db;
@@ -83,6 +91,8 @@ pub struct Inner {
     stop: watch::Sender<bool>,
     connections: AtomicUsize,
     osmand_listener: Mutex<Option<tokio::net::TcpListener>>,
+    shipments: shipment_live::LiveShipments,
+    fanout: Option<fanout::Fanout>,
 }
 
 impl Tracking {
@@ -110,6 +120,11 @@ impl Tracking {
             },
             None => None,
         };
+        let shipments = shipment_live::LiveShipments::default();
+        for (org, facts, at) in geo_store::load_tracking(&db, retention_cutoff(&config)).await? {
+            shipments.apply(org, facts, at);
+        }
+        let fanout = fanout::Fanout::new(config.redis_url.as_deref(), &config.redis_channel)?;
         let (tx, rx) = mpsc::channel(config.queue_depth.max(1));
         let batch_max = config.batch_max_fixes.max(1);
         let inner = Arc::new(Inner {
@@ -127,9 +142,14 @@ impl Tracking {
             stop: watch::channel(false).0,
             connections: AtomicUsize::new(0),
             osmand_listener: Mutex::new(osmand_listener),
+            shipments,
+            fanout,
         });
         let task = tokio::spawn(writer::run(inner.clone(), rx, batch_max));
         *lock(&inner.writer_task) = Some(task);
+        if let Some(fanout) = &inner.fanout {
+            fanout.start(Arc::downgrade(&inner), inner.stop.subscribe());
+        }
         Ok(Tracking { inner })
     }
 
@@ -151,6 +171,16 @@ impl Tracking {
 
     pub fn geo(&self) -> &geo::Engine {
         &self.inner.geo
+    }
+
+    /// Shipments' live tracking facts (merged into shipment JSON).
+    pub fn shipments(&self) -> &shipment_live::LiveShipments {
+        &self.inner.shipments
+    }
+
+    /// The Redis fan-out, when `REDIS_URL` is set.
+    pub fn fanout(&self) -> Option<&fanout::Fanout> {
+        self.inner.fanout.as_ref()
     }
 
     /// Steps 1–2: checks each fix; returns the admitted fixes and the drops (by input index).
@@ -374,53 +404,13 @@ impl Inner {
             .and_then(|m| m.get(&f.subject.driver_id))
             .is_none_or(|p| f.fix_time > p.timestamp)
     }
+}
 
-    /// Steps 4 and 6 after a commit: move latest positions forward, then fan out.
-    fn after_commit(&self, batch: &[Fix], events: Vec<(i64, LiveEvent)>) {
-        let mut advanced: HashMap<i64, Vec<LivePosition>> = HashMap::new();
-        {
-            let mut latest = self.latest.write().unwrap_or_else(|e| e.into_inner());
-            for f in batch {
-                let org = latest.entry(f.subject.org_id).or_default();
-                if org
-                    .get(&f.subject.driver_id)
-                    .is_some_and(|p| p.timestamp >= f.fix_time)
-                {
-                    continue;
-                }
-                let p = LivePosition {
-                    driver_id: f.subject.driver_id,
-                    vehicle_id: f.subject.vehicle_id,
-                    lat: f.lat,
-                    lon: f.lon,
-                    speed: f.speed,
-                    heading: f.heading,
-                    accuracy: f.accuracy,
-                    battery: f.battery,
-                    timestamp: f.fix_time,
-                    received_at: f.received_at,
-                };
-                org.insert(f.subject.driver_id, p.clone());
-                advanced.entry(f.subject.org_id).or_default().push(p);
-            }
-        }
-        let mut events_by_org: HashMap<i64, Vec<LiveEvent>> = HashMap::new();
-        for (org, e) in events {
-            events_by_org.entry(org).or_default().push(e);
-        }
-        for org in advanced
-            .keys()
-            .chain(events_by_org.keys())
-            .copied()
-            .collect::<std::collections::HashSet<_>>()
-        {
-            let positions = advanced.get(&org).map(Vec::as_slice).unwrap_or_default();
-            let events = events_by_org
-                .get(&org)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            self.hub.publish(org, positions, events);
-        }
+/// Oldest change kept: the retention period (everything when retention is off).
+fn retention_cutoff(config: &TrackingConfig) -> Millis {
+    match config.retention_days {
+        0 => 0,
+        days => now_ms() - i64::from(days) * 24 * 3600 * 1000,
     }
 }
 

@@ -3,10 +3,12 @@
 //!
 //! Algorithm: greedy insertion construction, then for [`Objective::VehiclesFirst`] a
 //! fleet-minimization phase, then simulated annealing over SISR ruin-and-recreate
-//! moves (string removals + cheapest insertion with blinks). Each thread runs an
+//! moves (string removals + cheapest insertion with blinks), with a 2-opt* descent on
+//! candidates close to acceptance late in the schedule. Each thread runs an
 //! independent search with its own seed; the best result wins (ties: lowest thread).
 
 mod instance;
+mod local;
 mod precheck;
 mod recreate;
 mod report;
@@ -185,7 +187,7 @@ pub fn reoptimize(
                 deadline: started
                     + params
                         .time_limit
-                        .mul_f64((segment + 1) as f64 / segments as f64),
+                        .mul_f64(segment_end(segment, segments, params)),
                 max_iterations: params.max_iterations.map(|m| (m / segments as u64).max(1)),
                 cancel: params.cancel.clone(),
                 objective: params.objective,
@@ -195,6 +197,11 @@ pub fn reoptimize(
                     .wrapping_add((segment as u64).wrapping_mul(0xD1B5_4A32_D192_ED03)),
                 progress,
                 polish,
+                fleet_floor: match &best {
+                    Some(b) if b.state.absent.is_empty() => b.state.used_routes(),
+                    _ => 0,
+                },
+                fleet_first: segments > 1 && segment == 0,
             };
             let start = match (&best, polish) {
                 (Some(b), true) => b.state.clone(),
@@ -251,6 +258,19 @@ fn restart_segments(jobs: usize, params: &SolveParams) -> usize {
     }
     let by_time = (params.time_limit.as_secs_f64() / RESTART_SECONDS).floor() as usize;
     by_time.clamp(1, MAX_RESTARTS)
+}
+
+/// Where restart `segment` of `segments` ends, as a share of the time limit. In
+/// vehicles-first mode the first restart, which alone searches for the route count, gets
+/// a double share.
+fn segment_end(segment: usize, segments: usize, params: &SolveParams) -> f64 {
+    let first = if params.objective == Objective::VehiclesFirst && segments > 1 {
+        2.0
+    } else {
+        1.0
+    };
+    let total = first + (segments - 1) as f64;
+    (first + segment as f64) / total
 }
 
 const RESTART_MAX_JOBS: usize = 300;

@@ -54,7 +54,7 @@ pub async fn principal_for_credential(
         .tokens
         .verify_access(credential)
         .ok_or(ApiError::Unauthorized("invalid or expired access token"))?;
-    if state.revoked.is_revoked(&claims.sid) {
+    if state.revoked.is_revoked(&claims.sid, &state.db).await? {
         return Err(ApiError::Unauthorized("this session has been logged out"));
     }
     Ok(Principal {

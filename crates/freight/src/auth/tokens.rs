@@ -1,12 +1,10 @@
 //! Access tokens (short-lived signed JWTs) and opaque secrets (refresh tokens, API keys).
 //!
 //! Access tokens are verified without touching the database; they name their login session
-//! so that logout can revoke them before they expire (see [`RevokedSessions`]). Refresh
+//! so that logout can revoke them before they expire (see [`super::revoked`]). Refresh
 //! tokens and API keys are random secrets of which only a SHA-256 digest is stored: they
 //! carry 256 bits of entropy, so a fast digest is safe where a slow password hash is not needed.
 
-use std::collections::HashSet;
-use std::sync::RwLock;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -80,29 +78,6 @@ impl TokenKeys {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .ok()
             .map(|d| d.claims)
-    }
-}
-
-/// Login sessions revoked by logout while their access tokens may still be unexpired.
-///
-/// Kept in memory and reloaded from the database at start-up, so a check costs no query.
-/// With several instances, a logout on one reaches the others at their next restart or when
-/// the token expires (at most the access-token lifetime); issue #5's Redis fan-out closes that gap.
-#[derive(Default)]
-pub struct RevokedSessions(RwLock<HashSet<String>>);
-
-impl RevokedSessions {
-    pub fn revoke(&self, session_id: &str) {
-        if let Ok(mut set) = self.0.write() {
-            set.insert(session_id.to_string());
-        }
-    }
-
-    pub fn is_revoked(&self, session_id: &str) -> bool {
-        self.0
-            .read()
-            .map(|set| set.contains(session_id))
-            .unwrap_or(true)
     }
 }
 

@@ -97,3 +97,20 @@ pub async fn revoked_since(db: &Db, since: i64) -> sqlx::Result<Vec<String>> {
         .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
+
+/// Whether login session `id` has been revoked (the fallback when Redis cannot say).
+pub async fn is_revoked(db: &Db, id: &str) -> sqlx::Result<bool> {
+    #[derive(FromRow)]
+    struct Revoked {
+        n: i64,
+    }
+    let row: Revoked = db
+        .fetch_one(
+            sqlx::query_as(
+                "SELECT COUNT(*) AS n FROM auth_sessions WHERE id = $1 AND revoked_at IS NOT NULL",
+            )
+            .bind(id),
+        )
+        .await?;
+    Ok(row.n > 0)
+}

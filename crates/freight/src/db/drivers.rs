@@ -196,7 +196,8 @@ pub async fn create(db: &Db, scope: &Scope, f: &DriverFields) -> ApiResult<Drive
         .await?;
     tx.commit().await?;
     db.generations()
-        .bump(scope.org_id, &[Subject::Fleet, Subject::Shipments]);
+        .bump(scope.org_id, &[Subject::Fleet, Subject::Shipments])
+        .await;
     get(db, scope, row.id)
         .await?
         .ok_or(ApiError::NotFound("driver"))
@@ -237,7 +238,8 @@ pub async fn update(
         .await?;
     tx.commit().await?;
     db.generations()
-        .bump(scope.org_id, &[Subject::Fleet, Subject::Shipments]);
+        .bump(scope.org_id, &[Subject::Fleet, Subject::Shipments])
+        .await;
     let current = get(db, scope, id)
         .await?
         .ok_or(ApiError::NotFound("driver"))?;
@@ -315,7 +317,8 @@ pub async fn start_session(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<
     set_status(&mut tx, scope.org_id, driver_id, DriverStatus::Available).await?;
     tx.commit().await?;
     db.generations()
-        .bump(scope.org_id, &[Subject::Fleet, Subject::Shipments]);
+        .bump(scope.org_id, &[Subject::Fleet, Subject::Shipments])
+        .await;
     Ok(DriverSession {
         id: row.id,
         driver_id,
@@ -356,7 +359,8 @@ pub async fn end_session(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<Dr
     set_status(&mut tx, scope.org_id, driver_id, DriverStatus::OffDuty).await?;
     tx.commit().await?;
     db.generations()
-        .bump(scope.org_id, &[Subject::Fleet, Subject::Shipments]);
+        .bump(scope.org_id, &[Subject::Fleet, Subject::Shipments])
+        .await;
     session.ended_at = Some(now);
     Ok(session)
 }

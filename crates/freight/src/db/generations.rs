@@ -1,16 +1,35 @@
-//! Change counters that make cached reads safe: every write bumps the generation of what it
-//! changed, and cache keys include the generations they were computed from, so after a
-//! write the next read on this node can only miss, never see stale data.
+//! Change generations that make cached reads safe: every write changes the generation of
+//! what it changed, and cache keys include the generations they were computed from, so
+//! after a write the next read can only miss, never see stale data.
+//!
+//! In process by default (a counter per organization and subject). With `REDIS_URL` the
+//! generations live in Redis, so a write on one instance changes the keys every instance
+//! computes: reads fetch the generations they need in one round trip (a Lua script) and a
+//! write replaces them before its response is sent. A shared generation is a random 63-bit
+//! token rather than a counter: when Redis loses a key (restart, eviction, expiry) the next
+//! reader installs a fresh token instead of restarting from a number an old cache entry
+//! might still carry.
+//!
+//! Redis down: a read gets `None` and the cache bypasses itself (loads from the database,
+//! stores nothing), so nothing possibly stale is served. A write whose bump cannot reach
+//! Redis has already committed; the bump is retried every second in the background until it
+//! lands or the cache TTL has passed (after which no entry older than the write can exist).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use rand::Rng;
 
 use crate::domain::ShipmentStatus;
+use crate::redis_link::RedisLink;
 
 /// What a generation counts changes of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Subject {
-    /// Any shipment of the organization (lists, aggregates).
+    /// Any shipment of the organization (lists, aggregates). Bumping it without naming the
+    /// [`Subject::Text`] buckets of the changed shipments also bumps [`Subject::AnyText`].
     Shipments,
     /// One shipment, by id.
     Shipment(i64),
@@ -19,40 +38,339 @@ pub enum Subject {
     /// Any driver or vehicle of the organization (availability lists, and the driver and
     /// vehicle embedded in shipments).
     Fleet,
+    /// Shipments whose reference or notes hold a word starting with this bucket (full-text
+    /// search pages). See [`search_subject`].
+    Text(Bucket),
+    /// Shipments whose words cannot be bucketed (non-ASCII), or a write that did not name
+    /// its buckets: every search page depends on it.
+    AnyText,
 }
 
-/// Per-organization change counters, in process.
-#[derive(Default)]
-pub struct Generations(Mutex<HashMap<(i64, Subject), u64>>);
+/// The first one to three (lower-case ASCII alphanumeric) characters of a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Bucket([u8; 3], u8);
 
-impl Generations {
-    pub fn get(&self, org_id: i64, subject: Subject) -> u64 {
-        self.0
-            .lock()
-            .map(|m| m.get(&(org_id, subject)).copied().unwrap_or(0))
-            .unwrap_or(0)
+impl Bucket {
+    fn of(word: &[u8]) -> Bucket {
+        let n = word.len().min(3);
+        let mut b = [0u8; 3];
+        b[..n].copy_from_slice(&word[..n]);
+        Bucket(b, n as u8)
     }
 
-    pub fn bump(&self, org_id: i64, subjects: &[Subject]) {
-        if let Ok(mut map) = self.0.lock() {
-            for subject in subjects {
-                *map.entry((org_id, *subject)).or_insert(0) += 1;
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0[..usize::from(self.1)]).unwrap_or("")
+    }
+}
+
+/// What a search page for `terms` (as `db::shipments::search_terms` makes them: lower-case
+/// alphanumeric words, all required, each a prefix) depends on, besides the fleet: a page
+/// changes only when a shipment matching every term changes, and such a shipment holds a
+/// word starting with the longest term, so the bucket of that term suffices. `None` when
+/// the term is not ASCII (the engines fold accents differently): then the page depends on
+/// every shipment.
+pub fn search_subject(terms: &[String]) -> Option<Subject> {
+    let term = terms.iter().max_by_key(|t| t.len())?;
+    (term.is_ascii() && !term.is_empty()).then(|| Subject::Text(Bucket::of(term.as_bytes())))
+}
+
+/// The buckets to bump when shipments with these references and notes change (give the
+/// texts before and after the change). Every prefix of one to three characters of every
+/// word, and of every letter run and digit run inside a word (in case an engine splits
+/// `abc123`), so any term a search could match the word with has its bucket bumped.
+pub fn text_subjects(texts: &[&str]) -> Vec<Subject> {
+    let mut out = std::collections::HashSet::new();
+    for text in texts {
+        for word in text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            if !word.is_ascii() {
+                out.insert(Subject::AnyText);
+                continue;
+            }
+            let word = word.to_ascii_lowercase();
+            let bytes = word.as_bytes();
+            let mut add = |part: &[u8]| {
+                for n in 1..=part.len().min(3) {
+                    out.insert(Subject::Text(Bucket::of(&part[..n])));
+                }
+            };
+            add(bytes);
+            let mut start = 0;
+            for i in 1..=bytes.len() {
+                if i == bytes.len() || bytes[i].is_ascii_digit() != bytes[start].is_ascii_digit() {
+                    add(&bytes[start..i]);
+                    start = i;
+                }
             }
         }
     }
+    out.into_iter().collect()
+}
+
+impl Subject {
+    fn write_key(self, out: &mut String) {
+        let _ = match self {
+            Subject::Shipments => write!(out, "s"),
+            Subject::Shipment(id) => write!(out, "s{id}"),
+            Subject::Status(status) => write!(out, "st:{}", status.as_str()),
+            Subject::Fleet => write!(out, "f"),
+            Subject::Text(bucket) => write!(out, "t:{}", bucket.as_str()),
+            Subject::AnyText => write!(out, "t*"),
+        };
+    }
+}
+
+/// Reads the generations of KEYS, installing ARGV[i + 1] (a fresh random token) for a key
+/// that does not exist; ARGV[1] is the expiry of installed keys in seconds.
+const READ_SCRIPT: &str = r"
+local ttl = tonumber(ARGV[1])
+local out = {}
+for i, k in ipairs(KEYS) do
+  local v = redis.call('GET', k)
+  if not v then
+    v = ARGV[i + 1]
+    redis.call('SET', k, v, 'EX', ttl)
+  end
+  out[i] = v
+end
+return out
+";
+
+/// Generations in Redis.
+struct Shared {
+    link: Arc<RedisLink>,
+    read: redis::Script,
+    /// Expiry of generation keys: a lost key only costs misses, so this bounds memory.
+    key_ttl_secs: u64,
+    /// How long a failed bump is retried: the cache TTL.
+    retry_for: Duration,
+}
+
+/// Per-organization change generations, in process or shared through Redis.
+#[derive(Default)]
+pub struct Generations {
+    local: Mutex<HashMap<(i64, Subject), u64>>,
+    shared: OnceLock<Shared>,
+}
+
+fn token() -> u64 {
+    rand::thread_rng().gen_range(1..i64::MAX as u64)
+}
+
+impl Generations {
+    /// Keeps the generations in Redis from now on (set once, at start-up).
+    pub fn share_through(&self, link: Arc<RedisLink>, cache_ttl: Duration) {
+        let _ = self.shared.set(Shared {
+            link,
+            read: redis::Script::new(READ_SCRIPT),
+            key_ttl_secs: (cache_ttl.as_secs() * 4).max(3600),
+            retry_for: cache_ttl,
+        });
+    }
+
+    /// Whether generations live in Redis.
+    pub fn is_shared(&self) -> bool {
+        self.shared.get().is_some()
+    }
+
+    fn redis_keys(link: &RedisLink, org_id: i64, subjects: &[Subject]) -> Vec<String> {
+        subjects
+            .iter()
+            .map(|subject| {
+                let mut key = link.key(format_args!("gen:{org_id}:"));
+                subject.write_key(&mut key);
+                key
+            })
+            .collect()
+    }
+
+    /// The current generations of `subjects`, in order; `None` when they cannot be known
+    /// (Redis configured but unreachable), in which case nothing may be served from cache.
+    pub async fn current(&self, org_id: i64, subjects: &[Subject]) -> Option<Vec<u64>> {
+        let Some(shared) = self.shared.get() else {
+            let map = self.local.lock().ok()?;
+            return Some(
+                subjects
+                    .iter()
+                    .map(|s| map.get(&(org_id, *s)).copied().unwrap_or(0))
+                    .collect(),
+            );
+        };
+        let keys = Self::redis_keys(&shared.link, org_id, subjects);
+        let mut invocation = shared.read.prepare_invoke();
+        for key in &keys {
+            invocation.key(key.as_str());
+        }
+        invocation.arg(shared.key_ttl_secs);
+        for _ in &keys {
+            invocation.arg(token());
+        }
+        match shared.link.script::<Vec<u64>>(&invocation).await {
+            Ok(values) if values.len() == subjects.len() => Some(values),
+            Ok(_) => None,
+            Err(e) => {
+                metrics::counter!("cache_redis_failures_total", "op" => "read").increment(1);
+                tracing::warn!(error = %e, "cache generations unavailable: bypassing the cache");
+                None
+            }
+        }
+    }
+
+    /// Records that `subjects` changed. Call after committing, and await it before answering,
+    /// so that any read that starts after the write's response misses.
+    pub async fn bump(&self, org_id: i64, subjects: &[Subject]) {
+        let unnamed_texts = subjects.contains(&Subject::Shipments)
+            && !subjects
+                .iter()
+                .any(|s| matches!(s, Subject::Text(_) | Subject::AnyText));
+        let with_any_text;
+        let subjects = if unnamed_texts {
+            with_any_text = [subjects, &[Subject::AnyText]].concat();
+            &with_any_text[..]
+        } else {
+            subjects
+        };
+        let Some(shared) = self.shared.get() else {
+            if let Ok(mut map) = self.local.lock() {
+                for subject in subjects {
+                    *map.entry((org_id, *subject)).or_insert(0) += 1;
+                }
+            }
+            return;
+        };
+        let keys = Self::redis_keys(&shared.link, org_id, subjects);
+        let pipe = bump_pipeline(&keys, shared.key_ttl_secs);
+        if let Err(e) = shared.link.pipeline::<()>(&pipe).await {
+            metrics::counter!("cache_redis_failures_total", "op" => "bump").increment(1);
+            tracing::error!(error = %e, org_id, "cache invalidation could not reach Redis: retrying");
+            let (link, ttl, until) = (
+                shared.link.clone(),
+                shared.key_ttl_secs,
+                Instant::now() + shared.retry_for,
+            );
+            tokio::spawn(async move {
+                while Instant::now() < until {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    if link
+                        .pipeline::<()>(&bump_pipeline(&keys, ttl))
+                        .await
+                        .is_ok()
+                    {
+                        tracing::info!(org_id, "delayed cache invalidation reached Redis");
+                        return;
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// Replaces each key's token with a fresh one.
+fn bump_pipeline(keys: &[String], ttl_secs: u64) -> redis::Pipeline {
+    let mut pipe = redis::pipe();
+    for key in keys {
+        pipe.cmd("SET")
+            .arg(key)
+            .arg(token())
+            .arg("EX")
+            .arg(ttl_secs)
+            .ignore();
+    }
+    pipe
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn bumps_are_per_organization_and_subject() {
+    #[tokio::test]
+    async fn bumps_are_per_organization_and_subject() {
         let g = Generations::default();
-        g.bump(1, &[Subject::Shipments, Subject::Shipment(7)]);
-        assert_eq!(g.get(1, Subject::Shipments), 1);
-        assert_eq!(g.get(1, Subject::Shipment(7)), 1);
-        assert_eq!(g.get(1, Subject::Shipment(8)), 0);
-        assert_eq!(g.get(2, Subject::Shipments), 0);
+        g.bump(1, &[Subject::Shipments, Subject::Shipment(7)]).await;
+        let got = g
+            .current(
+                1,
+                &[
+                    Subject::Shipments,
+                    Subject::Shipment(7),
+                    Subject::Shipment(8),
+                ],
+            )
+            .await;
+        assert_eq!(got, Some(vec![1, 1, 0]));
+        assert_eq!(g.current(2, &[Subject::Shipments]).await, Some(vec![0]));
+    }
+
+    #[test]
+    fn every_word_a_search_can_match_bumps_the_searched_bucket() {
+        let bumped = text_subjects(&["IF-261126-AB12", "Fragile glassware, dock 4"]);
+        for query in [
+            "frag", "fragile", "gl", "d", "dock", "4", "if", "2611", "ab12", "ab", "12",
+        ] {
+            let terms = vec![query.to_string()];
+            let needed = search_subject(&terms).unwrap();
+            assert!(bumped.contains(&needed), "{query}");
+        }
+        let unrelated = search_subject(&["liftgate".to_string()]).unwrap();
+        assert!(!bumped.contains(&unrelated));
+        assert!(text_subjects(&["Café"]).contains(&Subject::AnyText));
+        assert_eq!(search_subject(&["café".to_string()]), None);
+        let longest = search_subject(&["if".to_string(), "2611".to_string()]);
+        assert_eq!(longest, search_subject(&["261".to_string()]));
+    }
+
+    #[tokio::test]
+    async fn a_write_that_names_no_buckets_invalidates_every_search() {
+        let g = Generations::default();
+        g.bump(1, &[Subject::Shipments]).await;
+        assert_eq!(g.current(1, &[Subject::AnyText]).await, Some(vec![1]));
+        let named = text_subjects(&["dock"]);
+        g.bump(1, &[[Subject::Shipments].as_slice(), &named].concat())
+            .await;
+        assert_eq!(g.current(1, &[Subject::AnyText]).await, Some(vec![1]));
+    }
+
+    #[test]
+    fn subjects_have_distinct_redis_keys() {
+        let link = RedisLink::new("redis://127.0.0.1:1/0", "p:", Duration::from_millis(10))
+            .expect("valid url");
+        let keys = Generations::redis_keys(
+            &link,
+            3,
+            &[
+                Subject::Shipments,
+                Subject::Shipment(1),
+                Subject::Status(ShipmentStatus::Booked),
+                Subject::Fleet,
+                Subject::Text(Bucket::of(b"doc")),
+                Subject::AnyText,
+            ],
+        );
+        assert_eq!(
+            keys,
+            [
+                "p:gen:3:s",
+                "p:gen:3:s1",
+                "p:gen:3:st:booked",
+                "p:gen:3:f",
+                "p:gen:3:t:doc",
+                "p:gen:3:t*"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_redis_means_unknown_generations() {
+        let g = Generations::default();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap();
+        let url = format!("redis://127.0.0.1:{port}/0");
+        let link = RedisLink::new(&url, "p:", Duration::from_millis(200)).unwrap();
+        g.share_through(Arc::new(link), Duration::from_secs(1));
+        assert_eq!(g.current(1, &[Subject::Fleet]).await, None);
     }
 }

@@ -119,7 +119,7 @@ pub async fn accept(db: &Db, scope: &Scope, id: &str, actor: &str) -> ApiResult<
             r.stops
                 .iter()
                 .filter(|s| s.action == "pickup")
-                .map(|s| s.shipment_id)
+                .filter_map(|s| s.shipment_id)
         })
         .collect();
     // The statuses before the change, for the events (one statement for the whole plan).
@@ -138,7 +138,7 @@ pub async fn accept(db: &Db, scope: &Scope, id: &str, actor: &str) -> ApiResult<
             .stops
             .iter()
             .filter(|s| s.action == "pickup")
-            .map(|s| s.shipment_id)
+            .filter_map(|s| s.shipment_id)
             .collect();
         let mut sql = Sql::new("UPDATE shipments SET status = 'assigned', driver_id = ");
         sql.bind(route.driver_id)
@@ -192,9 +192,17 @@ pub async fn accept(db: &Db, scope: &Scope, id: &str, actor: &str) -> ApiResult<
         let mut stops = Sql::new(
             "INSERT INTO driver_stops (org_id, driver_id, plan_id, seq, shipment_id, action, lat, lon, planned_arrival, created_at) VALUES ",
         );
-        for (seq, stop) in route.stops.iter().enumerate() {
+        // Inline stops (no shipment) are not stored: the stop list holds shipment visits,
+        // keeping their plan sequence numbers.
+        let visits: Vec<(usize, i64, &crate::planning::problem::PlannedVisit)> = route
+            .stops
+            .iter()
+            .enumerate()
+            .filter_map(|(seq, stop)| Some((seq, stop.shipment_id?, stop)))
+            .collect();
+        for (i, &(seq, shipment_id, stop)) in visits.iter().enumerate() {
             stops
-                .push(if seq == 0 { "(" } else { ", (" })
+                .push(if i == 0 { "(" } else { ", (" })
                 .bind(scope.org_id)
                 .push(", ")
                 .bind(route.driver_id);
@@ -204,7 +212,7 @@ pub async fn accept(db: &Db, scope: &Scope, id: &str, actor: &str) -> ApiResult<
                 .push(", ")
                 .bind(seq as i64)
                 .push(", ")
-                .bind(stop.shipment_id);
+                .bind(shipment_id);
             stops
                 .push(", ")
                 .bind(stop.action.as_str())
@@ -219,7 +227,7 @@ pub async fn accept(db: &Db, scope: &Scope, id: &str, actor: &str) -> ApiResult<
                 .bind(now)
                 .push(")");
         }
-        if !route.stops.is_empty() {
+        if !visits.is_empty() {
             tx.execute(stops.query()).await?;
         }
     }
@@ -237,7 +245,7 @@ pub async fn accept(db: &Db, scope: &Scope, id: &str, actor: &str) -> ApiResult<
         Subject::Status(ShipmentStatus::Booked),
         Subject::Status(ShipmentStatus::Assigned),
     ]);
-    db.generations().bump(scope.org_id, &subjects);
+    db.generations().bump(scope.org_id, &subjects).await;
     Ok(planned)
 }
 

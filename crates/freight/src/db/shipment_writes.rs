@@ -3,7 +3,7 @@
 //! Each write runs in one transaction that also records the shipment event, so a status
 //! never changes without its history, and a rejected write leaves nothing behind.
 
-use super::generations::Subject;
+use super::generations::{text_subjects, Subject};
 use super::shipments::{
     push_scope, DriverSummary, Shipment, ShipmentMeta, ShipmentRow, VehicleSummary, SELECT_SHIPMENT,
 };
@@ -76,8 +76,9 @@ pub async fn create(
     };
     let shipment = Shipment::assemble(meta, fields.clone(), None, None);
     tx.commit().await?;
-    db.generations()
-        .bump(scope.org_id, &[Subject::Shipments, Subject::Status(status)]);
+    let mut changed = text_subjects(&[&fields.reference, &fields.notes]);
+    changed.extend([Subject::Shipments, Subject::Status(status)]);
+    db.generations().bump(scope.org_id, &changed).await;
     Ok(shipment)
 }
 
@@ -199,6 +200,18 @@ pub async fn update(
         }
         Err(e) => return Err(e.into()),
     }
+    let before = current.fields();
+    let mut changed = text_subjects(&[
+        &before.reference,
+        &before.notes,
+        &fields.reference,
+        &fields.notes,
+    ]);
+    changed.extend([
+        Subject::Shipments,
+        Subject::Shipment(id),
+        Subject::Status(current.status),
+    ]);
     let (driver, vehicle) = current.summaries();
     let meta = ShipmentMeta {
         updated_at: now,
@@ -207,14 +220,7 @@ pub async fn update(
     };
     let shipment = Shipment::assemble(meta, fields, driver, vehicle);
     tx.commit().await?;
-    db.generations().bump(
-        scope.org_id,
-        &[
-            Subject::Shipments,
-            Subject::Shipment(id),
-            Subject::Status(current.status),
-        ],
-    );
+    db.generations().bump(scope.org_id, &changed).await;
     Ok(shipment)
 }
 
@@ -286,17 +292,17 @@ pub async fn transition(
         version: current.version + 1,
         ..current.meta()
     };
-    let shipment = Shipment::assemble(meta, current.fields(), driver, vehicle);
+    let fields = current.fields();
+    let mut changed = text_subjects(&[&fields.reference, &fields.notes]);
+    changed.extend([
+        Subject::Shipments,
+        Subject::Shipment(id),
+        Subject::Status(from),
+        Subject::Status(to),
+    ]);
+    let shipment = Shipment::assemble(meta, fields, driver, vehicle);
     tx.commit().await?;
-    db.generations().bump(
-        scope.org_id,
-        &[
-            Subject::Shipments,
-            Subject::Shipment(id),
-            Subject::Status(from),
-            Subject::Status(to),
-        ],
-    );
+    db.generations().bump(scope.org_id, &changed).await;
     if to == ShipmentStatus::Delivered {
         crate::observability::business::record_delivery(current.created_at, now);
     }
@@ -417,17 +423,16 @@ pub async fn assign(
         version: current.version + 1,
         ..current.meta()
     };
+    let mut changed = text_subjects(&[&fields.reference, &fields.notes]);
+    changed.extend([
+        Subject::Shipments,
+        Subject::Shipment(id),
+        Subject::Status(from),
+        Subject::Status(ShipmentStatus::Assigned),
+    ]);
     let shipment = Shipment::assemble(meta, fields, Some(driver), Some(vehicle));
     tx.commit().await?;
-    db.generations().bump(
-        scope.org_id,
-        &[
-            Subject::Shipments,
-            Subject::Shipment(id),
-            Subject::Status(from),
-            Subject::Status(ShipmentStatus::Assigned),
-        ],
-    );
+    db.generations().bump(scope.org_id, &changed).await;
     Ok(shipment)
 }
 

@@ -341,7 +341,7 @@ pub async fn list(
 }
 
 /// Words of a search query, reduced to letters and digits so no query syntax gets through.
-fn search_terms(q: &str) -> Vec<String> {
+pub(crate) fn search_terms(q: &str) -> Vec<String> {
     q.split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
         .take(8)

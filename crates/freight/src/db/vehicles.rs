@@ -169,7 +169,7 @@ pub async fn create(db: &Db, scope: &Scope, f: &VehicleFields) -> ApiResult<Vehi
         Err(e) if is_unique_violation(&e) => return Err(duplicate_plate(&f.plate)),
         Err(e) => return Err(e.into()),
     };
-    db.generations().bump(scope.org_id, &[Subject::Fleet]);
+    db.generations().bump(scope.org_id, &[Subject::Fleet]).await;
     get(db, scope, id)
         .await?
         .ok_or(ApiError::NotFound("vehicle"))
@@ -210,7 +210,7 @@ pub async fn update(
     let current = get(db, scope, id)
         .await?
         .ok_or(ApiError::NotFound("vehicle"))?;
-    db.generations().bump(scope.org_id, &[Subject::Fleet]);
+    db.generations().bump(scope.org_id, &[Subject::Fleet]).await;
     if result.rows_affected() == 0 {
         return Err(ApiError::PreconditionFailed {
             current_version: current.version,

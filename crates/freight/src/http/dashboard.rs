@@ -23,18 +23,19 @@ async fn dashboard_summary(
     auth: Auth<ShipmentsRead>,
 ) -> ApiResult<Response> {
     let scope = auth.scope();
-    let generations = state.db.generations();
-    let key = format!(
-        "{}|g{}.{}",
-        scope_key(&scope),
-        generations.get(scope.org_id, Subject::Shipments),
-        generations.get(scope.org_id, Subject::Fleet)
-    );
+    let key = scope_key(&scope);
     let load = || async { Ok::<_, ApiError>(dashboard::summary(&state.db, &scope).await?) };
     Ok(json_response(
         state
             .cache
-            .get_or_load("dashboard.summary", key, load, |_| None)
+            .get_or_load(
+                "dashboard.summary",
+                scope.org_id,
+                &[Subject::Shipments, Subject::Fleet],
+                key,
+                load,
+                |_| None,
+            )
             .await?,
     ))
 }

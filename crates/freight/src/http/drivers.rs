@@ -48,12 +48,7 @@ async fn list_drivers(
 ) -> ApiResult<Response> {
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let scope = auth.scope();
-    let generation = state.db.generations().get(scope.org_id, Subject::Fleet);
-    let key = format!(
-        "{}|g{generation}|{}",
-        scope_key(&scope),
-        raw_query.unwrap_or_default()
-    );
+    let key = format!("{}|{}", scope_key(&scope), raw_query.unwrap_or_default());
     let filter = DriverFilter { status: q.status };
     let load = || async {
         let rows = drivers::list(&state.db, &scope, &filter, page).await?;
@@ -61,7 +56,14 @@ async fn list_drivers(
     };
     let cached = state
         .cache
-        .get_or_load("drivers.list", key, load, |_| None)
+        .get_or_load(
+            "drivers.list",
+            scope.org_id,
+            &[Subject::Fleet],
+            key,
+            load,
+            |_| None,
+        )
         .await?;
     Ok(json_response(cached))
 }

@@ -155,7 +155,7 @@ async fn logout(
         )
     })?;
     auth_sessions::revoke(&state.db, &session_id).await?;
-    state.revoked.revoke(&session_id);
+    state.revoked.revoke(&session_id).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

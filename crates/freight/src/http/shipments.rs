@@ -13,11 +13,12 @@ use super::cached::{json_response, scope_key};
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{etag, ApiJson, ApiQuery, Id, IfMatch};
 use super::pagination::{Page, PageRequest};
+use super::tracking::shipment_view::{self, TrackedShipment};
 use crate::auth::policy::{
     self, ShipmentsAssign, ShipmentsCreate, ShipmentsRead, ShipmentsTransition, ShipmentsUpdate,
 };
 use crate::auth::{Auth, Visibility};
-use crate::db::generations::Subject;
+use crate::db::generations::{self, Subject};
 use crate::db::shipment_writes::{self, Actor};
 use crate::db::shipments::{self, Money, Shipment, ShipmentEvent, ShipmentFilter, StopView};
 use crate::domain::shipment::ShipmentFields;
@@ -69,7 +70,7 @@ fn parse_list<T: std::str::FromStr<Err = String>>(
 
 /// List shipments visible to the caller, newest first.
 #[utoipa::path(get, path = "/shipments", tag = "shipments", params(ListShipmentsQuery),
-    responses((status = 200, body = Page<Shipment>), (status = 422, body = Problem)))]
+    responses((status = 200, body = Page<TrackedShipment>), (status = 422, body = Problem)))]
 async fn list_shipments(
     State(state): State<AppState>,
     auth: Auth<ShipmentsRead>,
@@ -92,38 +93,55 @@ async fn list_shipments(
         q: query.q.filter(|q| !q.trim().is_empty()),
     };
     let scope = auth.scope();
-    // A status-filtered page depends only on shipments in those statuses (and the fleet
-    // embedded in them); any other page on every shipment.
-    let generations = state.db.generations();
-    let mut key = scope_key(&scope);
-    if filter.statuses.is_empty() {
-        key.push_str(&format!(
-            "|a{}",
-            generations.get(scope.org_id, Subject::Shipments)
-        ));
-    } else {
-        for status in &filter.statuses {
-            key.push_str(&format!(
-                "|{}{}",
-                status.as_str(),
-                generations.get(scope.org_id, Subject::Status(*status))
-            ));
-        }
-    }
-    let key = format!(
-        "{key}|f{}|{}",
-        generations.get(scope.org_id, Subject::Fleet),
-        raw_query.unwrap_or_default()
-    );
+    let mut depends_on = list_depends_on(&filter);
+    depends_on.push(Subject::Fleet);
+    let key = format!("{}|{}", scope_key(&scope), raw_query.unwrap_or_default());
     let load = || async {
         let rows = shipments::list(&state.db, &scope, &filter, page).await?;
         Ok::<_, ApiError>(Page::from_rows(rows, page, |s| s.id))
     };
     let cached = state
         .cache
-        .get_or_load("shipments.list", key, load, |_| None)
+        .get_or_load(
+            "shipments.list",
+            scope.org_id,
+            &depends_on,
+            key,
+            load,
+            |_| None,
+        )
         .await?;
-    Ok(json_response(cached))
+    // Live tracking facts are merged after the cache: ETAs change with every fix.
+    Ok(json_response(shipment_view::merge_page(
+        &state,
+        scope.org_id,
+        cached,
+    )))
+}
+
+/// What a list page depends on besides the fleet embedded in it: a search page on the
+/// shipments holding a word its longest term could match; a status-filtered page on the
+/// shipments in those statuses; any other page on every shipment.
+fn list_depends_on(filter: &ShipmentFilter) -> Vec<Subject> {
+    let terms = filter
+        .q
+        .as_deref()
+        .map(shipments::search_terms)
+        .unwrap_or_default();
+    if !terms.is_empty() {
+        return match generations::search_subject(&terms) {
+            Some(bucket) => vec![bucket, Subject::AnyText],
+            None => vec![Subject::Shipments],
+        };
+    }
+    match filter.statuses.is_empty() {
+        true => vec![Subject::Shipments],
+        false => filter
+            .statuses
+            .iter()
+            .map(|s| Subject::Status(*s))
+            .collect(),
+    }
 }
 
 /// A new shipment (booking request).
@@ -217,26 +235,22 @@ async fn create_shipment(
         .into_response())
 }
 
-fn with_etag(shipment: Shipment) -> Response {
-    ([(header::ETAG, etag(shipment.version))], Json(shipment)).into_response()
+fn with_etag(state: &AppState, org_id: i64, shipment: Shipment) -> Response {
+    let etag = etag(shipment.version);
+    let shown = shipment_view::written(state, org_id, shipment);
+    ([(header::ETAG, etag)], Json(shown)).into_response()
 }
 
 /// Get one shipment.
 #[utoipa::path(get, path = "/shipments/{id}", tag = "shipments", params(("id" = i64, Path)),
-    responses((status = 200, body = Shipment), (status = 404, body = Problem)))]
+    responses((status = 200, body = TrackedShipment), (status = 404, body = Problem)))]
 async fn get_shipment(
     State(state): State<AppState>,
     auth: Auth<ShipmentsRead>,
     Id(id): Id,
 ) -> ApiResult<Response> {
     let scope = auth.scope();
-    let generations = state.db.generations();
-    let key = format!(
-        "{}|{id}|g{}.{}",
-        scope_key(&scope),
-        generations.get(scope.org_id, Subject::Shipment(id)),
-        generations.get(scope.org_id, Subject::Fleet)
-    );
+    let key = format!("{}|{id}", scope_key(&scope));
     let load = || async {
         shipments::get(&state.db, &scope, id)
             .await?
@@ -244,11 +258,21 @@ async fn get_shipment(
     };
     let cached = state
         .cache
-        .get_or_load("shipments.get", key, load, |s: &Shipment| {
-            Some(etag(s.version))
-        })
+        .get_or_load(
+            "shipments.get",
+            scope.org_id,
+            &[Subject::Shipment(id), Subject::Fleet],
+            key,
+            load,
+            |s: &Shipment| Some(etag(s.version)),
+        )
         .await?;
-    Ok(json_response(cached))
+    Ok(json_response(shipment_view::merge_one(
+        &state,
+        scope.org_id,
+        id,
+        cached,
+    )))
 }
 
 /// Fields to change; absent fields keep their value.
@@ -270,7 +294,7 @@ pub struct UpdateShipment {
 /// Edit a shipment. Send `If-Match` with the ETag you read; a stale one answers 412.
 #[utoipa::path(patch, path = "/shipments/{id}", tag = "shipments", request_body = UpdateShipment,
     params(("id" = i64, Path), ("If-Match" = String, Header, description = "ETag of the version you edited")),
-    responses((status = 200, body = Shipment), (status = 412, body = Problem), (status = 428, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = TrackedShipment), (status = 412, body = Problem), (status = 428, body = Problem), (status = 422, body = Problem)))]
 async fn update_shipment(
     State(state): State<AppState>,
     auth: Auth<ShipmentsUpdate>,
@@ -313,7 +337,7 @@ async fn update_shipment(
         Ok(())
     })
     .await?;
-    Ok(with_etag(shipment))
+    Ok(with_etag(&state, auth.principal.org_id, shipment))
 }
 
 /// The status history of a shipment.
@@ -342,7 +366,7 @@ pub struct TransitionRequest {
 /// Move a shipment to its next status. An illegal change answers 409 with the allowed ones.
 #[utoipa::path(post, path = "/shipments/{id}/transitions", tag = "shipments", request_body = TransitionRequest,
     params(("id" = i64, Path)),
-    responses((status = 200, body = Shipment), (status = 409, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = TrackedShipment), (status = 409, body = Problem), (status = 404, body = Problem)))]
 async fn transition_shipment(
     State(state): State<AppState>,
     auth: Auth<ShipmentsTransition>,
@@ -379,7 +403,7 @@ async fn transition_shipment(
         },
     )
     .await?;
-    Ok(with_etag(shipment))
+    Ok(with_etag(&state, auth.principal.org_id, shipment))
 }
 
 /// Driver and vehicle for a shipment.
@@ -393,7 +417,7 @@ pub struct AssignRequest {
 /// Assign a driver and vehicle; the load must fit the vehicle.
 #[utoipa::path(post, path = "/shipments/{id}/assign", tag = "shipments", request_body = AssignRequest,
     params(("id" = i64, Path)),
-    responses((status = 200, body = Shipment), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = TrackedShipment), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn assign_shipment(
     State(state): State<AppState>,
     auth: Auth<ShipmentsAssign>,
@@ -410,5 +434,5 @@ async fn assign_shipment(
         Actor(&actor),
     )
     .await?;
-    Ok(with_etag(shipment))
+    Ok(with_etag(&state, auth.principal.org_id, shipment))
 }

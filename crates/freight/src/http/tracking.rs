@@ -8,6 +8,7 @@ pub mod history;
 pub mod ingest;
 pub mod live;
 pub mod osmand;
+pub mod shipment_view;
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -2,14 +2,18 @@
 //! and how long; and per request, which shapes repeat (N+1 detection).
 //!
 //! Statements are normalized (placeholders, literals and IN-lists collapsed, whitespace
-//! squeezed) so `WHERE id = $1` run for 50 ids is one shape counted 50 times.
+//! squeezed) so `WHERE id = $1` run for 50 ids is one shape counted 50 times. The text of a
+//! statement repeats far more often than it changes, so each distinct text is normalized
+//! once and its shape shared (`Arc<str>`): recording a statement is two map look-ups.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Recent durations kept per statement shape for percentiles.
 const SAMPLES_PER_STATEMENT: usize = 512;
+/// Distinct statement texts whose shapes are remembered (beyond it, normalized each time).
+const MAX_REMEMBERED_TEXTS: usize = 4096;
 /// A shape repeated more than this many times in one request is reported as N+1.
 pub const N_PLUS_ONE_THRESHOLD: u32 = 5;
 
@@ -71,41 +75,62 @@ pub struct NPlusOne {
 /// Process-wide statement statistics and N+1 findings.
 #[derive(Default)]
 pub struct QueryLog {
-    statements: Mutex<HashMap<String, StatementStats>>,
+    shapes: Mutex<HashMap<Box<str>, Arc<str>>>,
+    statements: Mutex<HashMap<Arc<str>, StatementStats>>,
     n_plus_one: Mutex<HashMap<NPlusOne, (u64, u32)>>,
 }
 
 impl QueryLog {
     /// Records one executed statement; also notes it against the current request, if any.
     pub fn record(&self, sql: &str, elapsed: Duration) {
-        let shape = normalize(sql);
+        let shape = self.shape(sql);
         let _ = CURRENT_REQUEST.try_with(|req| req.note(&shape));
         if let Ok(mut map) = self.statements.lock() {
-            map.entry(shape).or_default().record(elapsed);
+            match map.get_mut(&shape) {
+                Some(stats) => stats.record(elapsed),
+                None => map.entry(shape).or_default().record(elapsed),
+            }
         }
+    }
+
+    fn shape(&self, sql: &str) -> Arc<str> {
+        if let Some(shape) = self.shapes.lock().ok().and_then(|m| m.get(sql).cloned()) {
+            return shape;
+        }
+        let shape: Arc<str> = normalize(sql).into();
+        if let Ok(mut map) = self.shapes.lock() {
+            if map.len() < MAX_REMEMBERED_TEXTS {
+                map.insert(sql.into(), shape.clone());
+            }
+        }
+        shape
     }
 
     /// A copy of every statement's stats.
     pub fn statements(&self) -> Vec<(String, StatementStats)> {
         self.statements
             .lock()
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .map(|m| m.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
             .unwrap_or_default()
     }
 
     /// Called when a request ends with the shapes it ran; remembers repeats as N+1.
-    pub fn finish_request(&self, route: &str, shapes: HashMap<String, u32>) {
+    pub fn finish_request(&self, route: &str, shapes: HashMap<Arc<str>, u32>) {
+        let mut repeated = shapes
+            .into_iter()
+            .filter(|(_, n)| *n > N_PLUS_ONE_THRESHOLD)
+            .peekable();
+        if repeated.peek().is_none() {
+            return;
+        }
         let Ok(mut found) = self.n_plus_one.lock() else {
             return;
         };
-        for (statement, count) in shapes
-            .into_iter()
-            .filter(|(_, n)| *n > N_PLUS_ONE_THRESHOLD)
-        {
+        for (statement, count) in repeated {
             let entry = found
                 .entry(NPlusOne {
                     route: route.to_string(),
-                    statement,
+                    statement: statement.to_string(),
                 })
                 .or_insert((0, 0));
             entry.0 += 1;
@@ -128,16 +153,17 @@ impl QueryLog {
 
 /// Statement shapes run by the request being served.
 #[derive(Default)]
-pub struct RequestQueries(Mutex<HashMap<String, u32>>);
+pub struct RequestQueries(Mutex<HashMap<Arc<str>, u32>>);
 
 impl RequestQueries {
-    fn note(&self, shape: &str) {
+    fn note(&self, shape: &Arc<str>) {
         if let Ok(mut map) = self.0.lock() {
-            *map.entry(shape.to_string()).or_insert(0) += 1;
+            *map.entry(shape.clone()).or_insert(0) += 1;
         }
     }
 
-    pub fn take(&self) -> HashMap<String, u32> {
+    /// The number of statements run so far, by shape.
+    pub fn take(&self) -> HashMap<Arc<str>, u32> {
         self.0
             .lock()
             .map(|mut m| std::mem::take(&mut *m))
@@ -217,14 +243,28 @@ mod tests {
     }
 
     #[test]
+    fn a_statement_text_is_normalized_once_and_counted_every_time() {
+        let log = QueryLog::default();
+        for _ in 0..3 {
+            log.record("SELECT a FROM t WHERE id = $1", Duration::from_millis(1));
+        }
+        log.record("SELECT a FROM t  WHERE id = $2", Duration::from_millis(1));
+        let stats = log.statements();
+        assert_eq!(stats.len(), 1);
+        assert_eq!(stats[0].0, "SELECT a FROM t WHERE id = ?");
+        assert_eq!(stats[0].1.count, 4);
+        assert_eq!(log.shapes.lock().unwrap().len(), 2);
+    }
+
+    #[test]
     fn repeats_above_the_threshold_are_reported_per_route() {
         let log = QueryLog::default();
         let mut shapes = HashMap::new();
         shapes.insert(
-            "SELECT x FROM y WHERE id = ?".to_string(),
+            Arc::from("SELECT x FROM y WHERE id = ?"),
             N_PLUS_ONE_THRESHOLD + 3,
         );
-        shapes.insert("SELECT 1".to_string(), 1);
+        shapes.insert(Arc::from("SELECT 1"), 1);
         log.finish_request("/api/v1/things", shapes);
         let found = log.n_plus_one();
         assert_eq!(found.len(), 1);

@@ -8,8 +8,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use freight_optimizer::{
-    Amount, Haversine, Job, JobKind, Location, Problem, Solution, StopAction, TimeWindow,
-    TransportCost, Vehicle,
+    Amount, Haversine, Job, JobKind, Location, Problem, Solution, StopAction, TimeWindow, Vehicle,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -18,6 +17,8 @@ use crate::db::drivers::Driver;
 use crate::db::shipments::Shipment;
 use crate::db::vehicles::Vehicle as FleetVehicle;
 use crate::domain::time::to_datetime;
+use crate::planning::inline::{self, InlineStop};
+use crate::planning::manual;
 
 /// How long a planned shift lasts from the planning instant.
 pub const SHIFT_SECONDS: f64 = 14.0 * 3600.0;
@@ -38,7 +39,7 @@ fn secs(ms: i64, epoch_ms: i64) -> f64 {
 }
 
 /// Demand or capacity: kg, litres, pallets.
-fn amount(weight_kg: f64, volume_m3: f64, pallets: i64) -> Amount {
+pub(crate) fn amount(weight_kg: f64, volume_m3: f64, pallets: i64) -> Amount {
     Amount([
         weight_kg.ceil() as i64,
         (volume_m3 * 1000.0).ceil() as i64,
@@ -46,9 +47,24 @@ fn amount(weight_kg: f64, volume_m3: f64, pallets: i64) -> Amount {
     ])
 }
 
-/// Builds the problem: a pickup-and-delivery job per shipment, a vehicle per crew starting
-/// and ending at the driver's home base.
-pub fn build(shipments: &[Shipment], crews: &[Crew], epoch_ms: i64) -> Problem {
+/// The optimizer's priority scale (higher is dropped last).
+pub(crate) fn priority_rank(priority: crate::domain::Priority) -> u32 {
+    match priority {
+        crate::domain::Priority::Urgent => 3,
+        crate::domain::Priority::High => 2,
+        crate::domain::Priority::Normal => 1,
+        crate::domain::Priority::Low => 0,
+    }
+}
+
+/// Builds the problem: a pickup-and-delivery job per shipment, then a one-visit job per
+/// inline stop, and a vehicle per crew starting and ending at the driver's home base.
+pub fn build(
+    shipments: &[Shipment],
+    stops: &[InlineStop],
+    crews: &[Crew],
+    epoch_ms: i64,
+) -> Problem {
     let vehicles = crews
         .iter()
         .map(|crew| {
@@ -89,14 +105,10 @@ pub fn build(shipments: &[Shipment], crews: &[Crew], epoch_ms: i64) -> Problem {
                 },
                 demand: amount(s.weight_kg, s.volume_m3, s.pallets),
                 skills: vec![],
-                priority: match s.priority {
-                    crate::domain::Priority::Urgent => 3,
-                    crate::domain::Priority::High => 2,
-                    crate::domain::Priority::Normal => 1,
-                    crate::domain::Priority::Low => 0,
-                },
+                priority: priority_rank(s.priority),
             }
         })
+        .chain(stops.iter().map(|stop| inline::job(stop, epoch_ms)))
         .collect();
     Problem { vehicles, jobs }
 }
@@ -105,10 +117,14 @@ fn crew_id(crew: &Crew) -> String {
     format!("{}:{}", crew.driver.id, crew.vehicle.id)
 }
 
-/// A visit in a proposed route.
+/// A visit in a proposed route: a shipment's pickup or delivery, or an inline stop.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PlannedVisit {
-    pub shipment_id: i64,
+    /// The shipment, or null for an inline stop.
+    pub shipment_id: Option<i64>,
+    /// The inline stop's `id` from the request, or null for a shipment.
+    #[serde(default)]
+    pub stop_id: Option<String>,
     /// `pickup` or `delivery`.
     pub action: String,
     pub address: String,
@@ -129,18 +145,27 @@ pub struct ProposedRoute {
     pub cost: f64,
 }
 
-/// A shipment the plan could not serve, with the engine's reason code.
+/// A shipment or inline stop the plan could not serve, with the engine's reason code.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct UnassignedShipment {
-    pub shipment_id: i64,
+    /// The shipment, or null for an inline stop.
+    pub shipment_id: Option<i64>,
+    /// The inline stop's `id`, or null for a shipment.
+    #[serde(default)]
+    pub stop_id: Option<String>,
     pub reason: String,
 }
 
-/// Distance of the optimized plan against the manual one.
+/// Distance of the optimized plan against the manual one, over the same loads.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Savings {
-    /// The manual plan: each driver's shipments in their current order, one load at a time.
+    /// The manual plan over the loads the optimized plan serves: each driver does their
+    /// assigned shipments one at a time in pickup-window order; loads without a driver go,
+    /// in the same order, to the nearest available driver (see `planning::manual`).
     pub manual_distance_m: f64,
+    /// Stops the manual plan reaches after their window closed (served late).
+    #[serde(default)]
+    pub manual_late_stops: usize,
     pub optimized_distance_m: f64,
     pub distance_saved_m: f64,
     pub percent: f64,
@@ -159,15 +184,22 @@ pub struct PlanResult {
     pub iterations: u64,
 }
 
-/// Reads the solution back in the service's terms.
+/// Reads the solution of `problem` (built from these shipments, stops and crews) back in
+/// the service's terms.
 pub fn interpret(
+    problem: &Problem,
     solution: &Solution,
     shipments: &[Shipment],
+    stops: &[InlineStop],
     crews: &[Crew],
     epoch_ms: i64,
 ) -> PlanResult {
     let by_id: HashMap<String, &Shipment> =
         shipments.iter().map(|s| (s.id.to_string(), s)).collect();
+    let inline_by_id: HashMap<String, &InlineStop> = stops
+        .iter()
+        .map(|s| (format!("{}{}", inline::JOB_PREFIX, s.id), s))
+        .collect();
     let when = |t: f64| to_datetime(epoch_ms + (t * 1000.0) as i64);
     let routes: Vec<ProposedRoute> = solution
         .routes
@@ -179,17 +211,32 @@ pub fn interpret(
                 .stops
                 .iter()
                 .filter_map(|stop| {
-                    let s = by_id.get(&stop.job_id)?;
                     let pickup = matches!(stop.action, StopAction::Pickup | StopAction::PairPickup);
+                    let action = if pickup { "pickup" } else { "delivery" }.to_string();
+                    let (arrival, departure) = (when(stop.arrival), when(stop.departure));
+                    if let Some(adhoc) = inline_by_id.get(&stop.job_id) {
+                        return Some(PlannedVisit {
+                            shipment_id: None,
+                            stop_id: Some(adhoc.id.clone()),
+                            action,
+                            address: adhoc.address.clone(),
+                            lat: adhoc.lat,
+                            lon: adhoc.lon,
+                            arrival,
+                            departure,
+                        });
+                    }
+                    let s = by_id.get(&stop.job_id)?;
                     let view = if pickup { &s.pickup } else { &s.delivery };
                     Some(PlannedVisit {
-                        shipment_id: s.id,
-                        action: if pickup { "pickup" } else { "delivery" }.to_string(),
+                        shipment_id: Some(s.id),
+                        stop_id: None,
+                        action,
                         address: view.address.clone(),
                         lat: view.lat,
                         lon: view.lon,
-                        arrival: when(stop.arrival),
-                        departure: when(stop.departure),
+                        arrival,
+                        departure,
                     })
                 })
                 .collect();
@@ -207,13 +254,18 @@ pub fn interpret(
         .unassigned
         .iter()
         .filter_map(|u| {
+            let (shipment_id, stop_id) = match inline_by_id.get(&u.job_id) {
+                Some(adhoc) => (None, Some(adhoc.id.clone())),
+                None => (Some(by_id.get(&u.job_id)?.id), None),
+            };
             Some(UnassignedShipment {
-                shipment_id: by_id.get(&u.job_id)?.id,
+                shipment_id,
+                stop_id,
                 reason: u.code.clone(),
             })
         })
         .collect();
-    let manual = manual_distance(shipments, crews, &routes);
+    let manual = manual_plan(problem, solution, shipments, crews);
     let optimized = solution.distance;
     PlanResult {
         routes,
@@ -222,11 +274,12 @@ pub fn interpret(
         total_duration_s: solution.duration,
         total_cost: solution.cost,
         savings: Savings {
-            manual_distance_m: manual,
+            manual_distance_m: manual.distance,
+            manual_late_stops: manual.late_stops,
             optimized_distance_m: optimized,
-            distance_saved_m: manual - optimized,
-            percent: if manual > 0.0 {
-                (manual - optimized) / manual * 100.0
+            distance_saved_m: manual.distance - optimized,
+            percent: if manual.distance > 0.0 {
+                (manual.distance - optimized) / manual.distance * 100.0
             } else {
                 0.0
             },
@@ -236,44 +289,30 @@ pub fn interpret(
     }
 }
 
-/// The manual plan's distance: every driver drives from home, then each of their shipments
-/// (already assigned ones, else the ones the optimizer gave them) in shipment order, pickup
-/// then delivery, and back home.
-fn manual_distance(shipments: &[Shipment], crews: &[Crew], routes: &[ProposedRoute]) -> f64 {
-    let cost = Haversine::default();
-    let planned: HashMap<i64, i64> = routes
+/// The manual plan over the jobs the optimized plan serves (so both serve the same loads):
+/// shipments already assigned to one of the crews' drivers stay with that driver.
+fn manual_plan(
+    problem: &Problem,
+    solution: &Solution,
+    shipments: &[Shipment],
+    crews: &[Crew],
+) -> manual::ManualPlan {
+    let served: std::collections::HashSet<&str> = solution
+        .routes
         .iter()
-        .flat_map(|r| r.stops.iter().map(move |s| (s.shipment_id, r.driver_id)))
+        .flat_map(|r| r.stops.iter().map(|s| s.job_id.as_str()))
         .collect();
-    let mut total = 0.0;
-    for crew in crews {
-        let mut mine: Vec<&Shipment> = shipments
-            .iter()
-            .filter(|s| {
-                s.driver
-                    .as_ref()
-                    .map(|d| d.id)
-                    .or_else(|| planned.get(&s.id).copied())
-                    == Some(crew.driver.id)
-            })
-            .collect();
-        mine.sort_by_key(|s| s.id);
-        if mine.is_empty() {
-            continue;
-        }
-        let home = at(
-            crew.driver.fields.home_base.lat,
-            crew.driver.fields.home_base.lon,
-        );
-        let mut here = home;
-        for s in mine {
-            for view in [&s.pickup, &s.delivery] {
-                let next = at(view.lat, view.lon);
-                total += cost.distance(&here, &next);
-                here = next;
-            }
-        }
-        total += cost.distance(&here, &home);
-    }
-    total
+    let include: Vec<bool> = problem
+        .jobs
+        .iter()
+        .map(|j| served.contains(j.id.as_str()))
+        .collect();
+    // Shipment jobs come first, in the same order as `shipments`; inline stops have no driver.
+    let current: Vec<Option<usize>> = (0..problem.jobs.len())
+        .map(|j| {
+            let driver = shipments.get(j)?.driver.as_ref()?.id;
+            crews.iter().position(|c| c.driver.id == driver)
+        })
+        .collect();
+    manual::simulate(problem, &Haversine::default(), &current, &include)
 }

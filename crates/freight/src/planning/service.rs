@@ -9,6 +9,7 @@ use freight_optimizer::{Objective, SolveParams};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::inline::{self, InlineStop};
 use super::problem::{self, Crew, PlanResult};
 use crate::auth::Scope;
 use crate::db::{drivers, route_plans, shipments, vehicles};
@@ -18,9 +19,12 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::observability::business::record_recommendation;
 use crate::state::AppState;
 
-/// Problems up to this many shipments with a time limit up to `SYNC_SECONDS` answer directly.
+/// Problems up to this many jobs (shipments + inline stops) with a time limit up to
+/// `SYNC_SECONDS` answer directly.
 pub const SYNC_JOBS: usize = 100;
 pub const SYNC_SECONDS: f64 = 5.0;
+/// Most shipments plus inline stops in one request.
+pub const MAX_JOBS: usize = 2000;
 
 /// A driver and the vehicle they will drive.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -34,8 +38,13 @@ pub struct CrewRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OptimizeRequest {
-    /// Booked or assigned shipments to route (1–2000).
+    /// Booked or assigned shipments to route; with `stops`, 1–2000 in all.
+    #[serde(default)]
     pub shipment_ids: Vec<i64>,
+    /// Ad-hoc stops to route without a shipment (deliveries from or pickups back to the
+    /// driver's base); they come back in the plan with their `stop_id`.
+    #[serde(default)]
+    pub stops: Vec<InlineStop>,
     /// Drivers with their vehicles (1–200); each becomes one route.
     pub crews: Vec<CrewRequest>,
     /// Search time, 0.1–60 s (default 2).
@@ -74,6 +83,7 @@ impl PlanView {
 struct Prepared {
     problem: freight_optimizer::Problem,
     shipments: Vec<shipments::Shipment>,
+    stops: Vec<InlineStop>,
     crews: Vec<Crew>,
     params: SolveParams,
     epoch_ms: i64,
@@ -86,10 +96,15 @@ async fn prepare(
 ) -> ApiResult<Prepared> {
     let mut errors = FieldErrors::new();
     errors.check(
-        (1..=2000).contains(&request.shipment_ids.len()),
-        "shipment_ids",
-        "give 1 to 2000 shipment ids",
+        (1..=MAX_JOBS).contains(&(request.shipment_ids.len() + request.stops.len())),
+        if request.stops.is_empty() {
+            "shipment_ids"
+        } else {
+            "stops"
+        },
+        "give 1 to 2000 shipment ids and inline stops in all",
     );
+    inline::check(&request.stops, &mut errors);
     errors.check(
         (1..=200).contains(&request.crews.len()),
         "crews",
@@ -126,7 +141,11 @@ async fn prepare(
     );
     errors.into_result().map_err(ApiError::Validation)?;
 
-    let found = shipments::get_many(&state.db, scope, &request.shipment_ids).await?;
+    let found = if request.shipment_ids.is_empty() {
+        Vec::new()
+    } else {
+        shipments::get_many(&state.db, scope, &request.shipment_ids).await?
+    };
     let mut errors = FieldErrors::new();
     for id in &request.shipment_ids {
         match found.iter().find(|s| s.id == *id) {
@@ -179,7 +198,7 @@ async fn prepare(
     errors.into_result().map_err(ApiError::Validation)?;
 
     let epoch_ms = now_ms();
-    let problem = problem::build(&found, &crews, epoch_ms);
+    let problem = problem::build(&found, &request.stops, &crews, epoch_ms);
     let issues = freight_optimizer::validate(&problem);
     if !issues.is_empty() {
         return Err(ApiError::Validation(
@@ -202,6 +221,7 @@ async fn prepare(
     Ok(Prepared {
         problem,
         shipments: found,
+        stops: request.stops.clone(),
         crews,
         params,
         epoch_ms,
@@ -222,8 +242,10 @@ fn run_solver(prepared: &Prepared) -> Result<PlanResult, String> {
         Ok(solution) => {
             metrics::counter!("solver_runs_total", "outcome" => "ok").increment(1);
             Ok(problem::interpret(
+                &prepared.problem,
                 &solution,
                 &prepared.shipments,
+                &prepared.stops,
                 &prepared.crews,
                 prepared.epoch_ms,
             ))

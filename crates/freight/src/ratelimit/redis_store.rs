@@ -2,19 +2,16 @@
 //! limit. Each check is one atomic Lua script (read both windows, decide, count), using the
 //! Redis server's clock so instances with skewed clocks still agree on window boundaries.
 //!
-//! Connection handling: the connection is opened lazily and re-opened at most once a second
-//! after a failure, and every call is bounded by a timeout, so an unreachable Redis costs a
-//! request at most `timeout` and never blocks start-up. What a failure *means* (fail open or
-//! closed) is decided by the caller, per tier.
+//! The connection (lazy, bounded by a timeout) is a [`RedisLink`]; what a failure *means*
+//! (fail open or closed) is decided by the caller, per tier.
 
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::future::BoxFuture;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::store::{LimitStore, StoreError};
 use super::window::{decide, Counts, Decision, Policy};
+use crate::redis_link::RedisLink;
 
 /// The sliding-window check of `window.rs`, in Lua: same integer rule, same burst rule.
 /// KEYS[1] = key base; ARGV = window_ms, limit, burst. Returns {prev, curr, elapsed_ms}
@@ -41,79 +38,30 @@ return {prev, curr, t}
 
 /// A Redis-backed [`LimitStore`].
 pub struct RedisStore {
-    client: redis::Client,
-    prefix: String,
-    timeout: Duration,
+    link: RedisLink,
     script: redis::Script,
-    conn: Mutex<Option<ConnectionManager>>,
-    /// When the last connection attempt started; attempts are spaced by a second.
-    last_attempt: Mutex<Option<Instant>>,
-    connect: tokio::sync::Mutex<()>,
 }
 
 impl RedisStore {
     /// Parses the URL; does not connect (the first check does).
     pub fn new(url: &str, prefix: &str, timeout: Duration) -> anyhow::Result<Self> {
-        let client = redis::Client::open(url)
-            .map_err(|e| anyhow::anyhow!("REDIS_URL is not a valid Redis URL: {e}"))?;
         Ok(RedisStore {
-            client,
-            prefix: prefix.to_string(),
-            timeout,
+            link: RedisLink::new(url, prefix, timeout)?,
             script: redis::Script::new(CHECK_SCRIPT),
-            conn: Mutex::new(None),
-            last_attempt: Mutex::new(None),
-            connect: tokio::sync::Mutex::new(()),
         })
     }
 
-    async fn connection(&self) -> Result<ConnectionManager, StoreError> {
-        if let Some(conn) = self.cached() {
-            return Ok(conn);
-        }
-        let _one_at_a_time = self.connect.lock().await;
-        if let Some(conn) = self.cached() {
-            return Ok(conn);
-        }
-        {
-            let mut last = self.last_attempt.lock().unwrap_or_else(|e| e.into_inner());
-            if last.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
-                return Err(StoreError("Redis unreachable (retrying shortly)".into()));
-            }
-            *last = Some(Instant::now());
-        }
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(self.timeout)
-            .set_response_timeout(self.timeout)
-            .set_number_of_retries(1);
-        let manager = tokio::time::timeout(
-            self.timeout * 2,
-            ConnectionManager::new_with_config(self.client.clone(), config),
-        )
-        .await
-        .map_err(|_| StoreError("Redis connection timed out".into()))?
-        .map_err(|e| StoreError(format!("Redis connection failed: {e}")))?;
-        *self.conn.lock().unwrap_or_else(|e| e.into_inner()) = Some(manager.clone());
-        Ok(manager)
-    }
-
-    fn cached(&self) -> Option<ConnectionManager> {
-        self.conn.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
     async fn check(&self, key: &str, policy: Policy) -> Result<Decision, StoreError> {
-        let mut conn = self.connection().await?;
-        let mut invocation = self.script.key(format!("{}{key}", self.prefix));
+        let mut invocation = self.script.key(self.link.key(format_args!("{key}")));
         invocation
             .arg(policy.window_ms.max(1))
             .arg(policy.limit)
             .arg(policy.burst);
-        let reply: Result<(u64, u64, u64), _> =
-            tokio::time::timeout(self.timeout, invocation.invoke_async(&mut conn))
-                .await
-                .map_err(|_| StoreError("Redis call timed out".into()))?;
-        let (prev, curr, elapsed_ms) =
-            reply.map_err(|e| StoreError(format!("Redis call failed: {e}")))?;
+        let (prev, curr, elapsed_ms): (u64, u64, u64) = self
+            .link
+            .script(&invocation)
+            .await
+            .map_err(|e| StoreError(e.0))?;
         Ok(decide(
             policy,
             Counts {
@@ -126,14 +74,11 @@ impl RedisStore {
 
     /// One round trip, for readiness checks.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        let mut conn = self.connection().await?;
-        let reply: Result<String, _> =
-            tokio::time::timeout(self.timeout, redis::cmd("PING").query_async(&mut conn))
-                .await
-                .map_err(|_| StoreError("Redis ping timed out".into()))?;
-        reply
+        self.link
+            .query::<String>(&redis::cmd("PING"))
+            .await
             .map(|_| ())
-            .map_err(|e| StoreError(format!("Redis ping failed: {e}")))
+            .map_err(|e| StoreError(e.0))
     }
 }
 

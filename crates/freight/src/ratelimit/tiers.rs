@@ -57,17 +57,16 @@ impl FromStr for Tier {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
     Limited(Tier),
-    /// Not limited here: health probes, metrics, and GPS ingest (which has its own flow
-    /// control: batch size limits and a bounded in-flight window per connection).
+    /// Not limited here: health probes, metrics, GPS ingest (which has its own flow
+    /// control: batch size limits and a bounded in-flight window per connection), and the
+    /// web dashboard's static files (everything outside `/api`).
     Exempt,
 }
 
-/// Path prefixes and their class, first match wins. A prefix matches the path itself and
+/// Path prefixes under `/api` and their class, first match wins. A prefix matches the path itself and
 /// anything below it (`/api/v1/ai` matches `/api/v1/ai/chat`, not `/api/v1/aisles`).
 pub const PATH_TABLE: &[(&str, Class)] = &[
     ("/api/health", Class::Exempt),
-    ("/metrics", Class::Exempt),
-    ("/osmand", Class::Exempt),
     ("/api/v1/tracking/positions", Class::Exempt),
     ("/api/v1/tracking/ws", Class::Exempt),
     ("/api/v1/auth/login", Class::Limited(Tier::Auth)),
@@ -86,6 +85,11 @@ pub const PATH_TABLE: &[(&str, Class)] = &[
 
 /// The class of a request path (everything unlisted is [`Tier::General`]).
 pub fn classify(path: &str) -> Class {
+    if path != "/api" && !path.starts_with("/api/") {
+        // `/metrics`, `/osmand` ingest and the dashboard's static files (browser-cached,
+        // needed before anyone logs in).
+        return Class::Exempt;
+    }
     PATH_TABLE
         .iter()
         .find(|(prefix, _)| {
@@ -208,6 +212,9 @@ mod tests {
         assert_eq!(classify("/api/v1/ai/chat"), Class::Limited(Tier::Ai));
         assert_eq!(classify("/api/v1/aisles"), Class::Limited(Tier::General));
         assert_eq!(classify("/api/health/ready"), Class::Exempt);
+        assert_eq!(classify("/osmand"), Class::Exempt);
+        assert_eq!(classify("/assets/index-1a2b.js"), Class::Exempt);
+        assert_eq!(classify("/shipments/7"), Class::Exempt);
         assert_eq!(classify("/api/v1/auth/me"), Class::Limited(Tier::General));
     }
 

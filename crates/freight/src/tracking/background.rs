@@ -63,6 +63,8 @@ async fn prune_loop(state: AppState) {
     loop {
         tick.tick().await;
         let days = i64::from(state.tracking.config().retention_days);
+        let cutoff = now_ms() - days * 24 * 3600 * 1000;
+        state.tracking.shipments().prune_before(cutoff);
         match prune_once(&state.db, days).await {
             Ok(n) if n > 0 => {
                 tracing::info!(pruned = n, retention_days = days, "old positions pruned")

@@ -78,6 +78,23 @@ pub struct TrackingConfig {
         default_value_t = 40.0
     )]
     pub eta_speed_kmh: f64,
+
+    /// Redis for the live fan-out between instances (the same `REDIS_URL` as the shared rate
+    /// limits). Unset: fixes reach only the subscribers of the instance that received them.
+    #[arg(
+        id = "tracking_redis_url",
+        long = "tracking-redis-url",
+        env = "REDIS_URL"
+    )]
+    pub redis_url: Option<String>,
+
+    /// Redis pub/sub channel of the live fan-out (one per deployment).
+    #[arg(
+        long = "tracking-redis-channel",
+        env = "FREIGHT_TRACKING_REDIS_CHANNEL",
+        default_value = "freight:tracking:live"
+    )]
+    pub redis_channel: String,
 }
 
 impl Default for TrackingConfig {
@@ -92,6 +109,8 @@ impl Default for TrackingConfig {
             dwell_secs: 300,
             stop_radius_m: 150.0,
             eta_speed_kmh: 40.0,
+            redis_url: None,
+            redis_channel: "freight:tracking:live".into(),
         }
     }
 }

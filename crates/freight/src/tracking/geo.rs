@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::fix::Fix;
-use super::geo_store::{self, ActiveShipment, NewEvent, TrackingUpdate};
+use super::geo_store::{self, ActiveShipment, NewEvent, ShipmentTracking, TrackingUpdate};
 use super::geofence::{step, Point, Presence, Shape, Transition};
 use super::hub::LiveEvent;
 use super::TrackingConfig;
@@ -46,6 +46,17 @@ struct DriverGeo {
     stops: HashMap<(i64, bool), Presence>,
 }
 
+/// What evaluating a batch produced, applied in memory once the transaction commits.
+#[derive(Default)]
+pub struct Evaluation {
+    /// Live events by organization.
+    pub events: Vec<(i64, LiveEvent)>,
+    /// New shipment facts by organization.
+    pub facts: Vec<(i64, ShipmentTracking)>,
+    /// Shipments (org, id) that left the active statuses: their ETA was cleared.
+    pub finished: Vec<(i64, i64)>,
+}
+
 /// Geofence and ETA state.
 pub struct Engine {
     dwell_ms: Millis,
@@ -55,6 +66,8 @@ pub struct Engine {
     shipments: Mutex<HashMap<i64, (Shipments, Instant)>>,
     drivers: Mutex<HashMap<i64, DriverGeo>>,
     arrivals: Mutex<HashSet<(i64, bool)>>,
+    /// Shipments (org, id) seen active at the previous reload and gone at the last one.
+    departed: Mutex<Vec<(i64, i64)>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -71,13 +84,17 @@ impl Engine {
             shipments: Mutex::default(),
             drivers: Mutex::default(),
             arrivals: Mutex::default(),
+            departed: Mutex::default(),
         }
     }
 
     /// Forgets an organization's cached fences (after a change through the API).
     pub fn invalidate(&self, org_id: i64) {
         lock(&self.fences).remove(&org_id);
-        lock(&self.shipments).remove(&org_id);
+        // Expire rather than remove, so the next reload still sees which shipments left.
+        if let Some(entry) = lock(&self.shipments).get_mut(&org_id) {
+            entry.1 = Instant::now().checked_sub(SHIPMENTS_TTL).unwrap_or(entry.1);
+        }
     }
 
     async fn load(
@@ -114,7 +131,16 @@ impl Engine {
             Some(s) => s,
             None => {
                 let s = Arc::new(geo_store::active_shipments(db, org_id).await?);
-                lock(&self.shipments).insert(org_id, (s.clone(), Instant::now()));
+                let before = lock(&self.shipments).insert(org_id, (s.clone(), Instant::now()));
+                if let Some((before, _)) = before {
+                    let now: HashSet<i64> = s.iter().map(|a| a.id).collect();
+                    lock(&self.departed).extend(
+                        before
+                            .iter()
+                            .filter(|a| !now.contains(&a.id))
+                            .map(|a| (org_id, a.id)),
+                    );
+                }
                 s
             }
         };
@@ -122,15 +148,15 @@ impl Engine {
     }
 
     /// Evaluates a batch about to be committed; stores events and shipment facts in `tx` and
-    /// returns the live events (by organization). `previous` gives a driver's last known
-    /// point before this batch.
+    /// returns what to apply in memory after the commit. `previous` gives a driver's last
+    /// known point before this batch.
     pub async fn evaluate(
         &self,
         db: &Db,
         tx: &mut Tx,
         batch: &[Fix],
         previous: impl Fn(i64, i64) -> Option<Point>,
-    ) -> anyhow::Result<Vec<(i64, LiveEvent)>> {
+    ) -> anyhow::Result<Evaluation> {
         let mut by_org: HashMap<i64, OrgGeo> = HashMap::new();
         for f in batch {
             if let std::collections::hash_map::Entry::Vacant(slot) = by_org.entry(f.subject.org_id)
@@ -274,7 +300,15 @@ impl Engine {
             });
             live.push((u.org_id, LiveEvent { driver_id, body }));
         }
-        Ok(live)
+        let finished = std::mem::take(&mut *lock(&self.departed));
+        for (_, id) in &finished {
+            geo_store::clear_eta(tx, *id, now).await?;
+        }
+        Ok(Evaluation {
+            events: live,
+            facts: updates.iter().map(|u| (u.org_id, u.facts())).collect(),
+            finished,
+        })
     }
 
     /// ETA to the next stop from `p`, and whether delivery will miss its window.

@@ -253,6 +253,35 @@ pub struct TrackingUpdate {
     pub late: bool,
 }
 
+impl TrackingUpdate {
+    /// The facts as the API shows them (arrivals only when this update records them).
+    pub fn facts(&self) -> ShipmentTracking {
+        ShipmentTracking {
+            shipment_id: self.shipment_id,
+            pickup_arrived_at: self.pickup_arrived_at,
+            delivery_arrived_at: self.delivery_arrived_at,
+            next_stop: Some(self.next_stop.to_string()),
+            eta_at: Some(self.eta_at),
+            distance_remaining_m: Some(self.distance_remaining_m),
+            late: i64::from(self.late),
+        }
+    }
+}
+
+/// Clears the ETA of a shipment that left the active statuses (arrivals and `late` stay).
+pub async fn clear_eta(tx: &mut Tx, shipment_id: i64, now: Millis) -> sqlx::Result<()> {
+    tx.execute(
+        sqlx::query(
+            "UPDATE shipment_tracking SET next_stop = NULL, eta_at = NULL, distance_remaining_m = NULL, \
+             updated_at = $2 WHERE shipment_id = $1",
+        )
+        .bind(shipment_id)
+        .bind(now),
+    )
+    .await
+    .map(|_| ())
+}
+
 pub async fn upsert_tracking(tx: &mut Tx, u: &TrackingUpdate, now: Millis) -> sqlx::Result<()> {
     tx.execute(
         sqlx::query(
@@ -307,6 +336,35 @@ fn as_bool<S: serde::Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
 
 fn from_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     Ok(i64::from(bool::deserialize(d)?))
+}
+
+#[derive(FromRow)]
+struct StoredTracking {
+    org_id: i64,
+    updated_at: i64,
+    #[sqlx(flatten)]
+    facts: ShipmentTracking,
+}
+
+/// Every shipment's facts changed since `since`, with its organization and change time
+/// (loaded once at start).
+pub async fn load_tracking(
+    db: &Db,
+    since: Millis,
+) -> sqlx::Result<Vec<(i64, ShipmentTracking, Millis)>> {
+    let rows: Vec<StoredTracking> = db
+        .fetch_all(
+            sqlx::query_as(
+                "SELECT org_id, updated_at, shipment_id, pickup_arrived_at, delivery_arrived_at, next_stop, eta_at, \
+                 distance_remaining_m, late FROM shipment_tracking WHERE updated_at >= $1",
+            )
+            .bind(since),
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.org_id, r.facts, r.updated_at))
+        .collect())
 }
 
 pub async fn shipment_tracking(

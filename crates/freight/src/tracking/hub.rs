@@ -22,8 +22,8 @@ use crate::domain::time::Millis;
 /// Most events a subscriber may have pending before the oldest are dropped.
 const MAX_PENDING_EVENTS: usize = 1024;
 
-/// A driver's position as the live map shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+/// A driver's position as the live map shows it (and as `latest_positions` stores it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
 pub struct LivePosition {
     pub driver_id: i64,
     pub vehicle_id: Option<i64>,
@@ -35,6 +35,7 @@ pub struct LivePosition {
     pub battery: Option<f64>,
     /// When the fix was taken.
     #[serde(with = "crate::domain::time::rfc3339_ms")]
+    #[sqlx(rename = "fix_time")]
     #[schema(value_type = String, format = DateTime)]
     pub timestamp: Millis,
     /// When the server received it (for lag measurement).
@@ -44,7 +45,7 @@ pub struct LivePosition {
 }
 
 /// A live event (geofence transition, arrival, ETA change) for one driver.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LiveEvent {
     pub driver_id: i64,
     pub body: serde_json::Value,
@@ -198,9 +199,9 @@ impl Hub {
     /// Queues positions and events for every interested subscriber of `org_id`. Never waits.
     pub fn publish(&self, org_id: i64, positions: &[LivePosition], events: &[LiveEvent]) {
         let now = crate::domain::time::now_ms();
+        let lag = metrics::histogram!("tracking_fanout_lag_seconds");
         for p in positions {
-            metrics::histogram!("tracking_fanout_lag_seconds")
-                .record((now - p.received_at).max(0) as f64 / 1000.0);
+            lag.record((now - p.received_at).max(0) as f64 / 1000.0);
         }
         let orgs = self.orgs.read().unwrap_or_else(|e| e.into_inner());
         let Some(subs) = orgs.get(&org_id) else {

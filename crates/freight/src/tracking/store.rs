@@ -6,7 +6,9 @@
 
 use std::sync::OnceLock;
 
+use serde::Serialize;
 use sqlx::FromRow;
+use utoipa::ToSchema;
 
 use super::fix::Fix;
 use super::hub::LivePosition;
@@ -48,45 +50,42 @@ fn values(rows: usize, cols: usize, backend: Backend) -> String {
     text
 }
 
-fn backend_slot(backend: Backend) -> usize {
-    match backend {
+/// The statement of each size in [`CHUNKS`] for `backend`, built once by `build(rows)`.
+fn sized_sql(
+    cache: &'static [OnceLock<Vec<String>>; 2],
+    size_index: usize,
+    backend: Backend,
+    build: impl Fn(usize) -> String,
+) -> &'static str {
+    let slot = match backend {
         Backend::Sqlite => 0,
         Backend::Postgres => 1,
-    }
+    };
+    &cache[slot].get_or_init(|| CHUNKS.iter().map(|&n| build(n)).collect())[size_index]
 }
 
 fn insert_positions_sql(size_index: usize, backend: Backend) -> &'static str {
     static TEXT: [OnceLock<Vec<String>>; 2] = [OnceLock::new(), OnceLock::new()];
-    &TEXT[backend_slot(backend)].get_or_init(|| {
-        CHUNKS
-            .iter()
-            .map(|&n| {
-                format!(
-                    "INSERT INTO positions ({POSITION_COLUMNS}) VALUES {} ON CONFLICT (driver_id, fix_time) DO NOTHING",
-                    values(n, 15, backend)
-                )
-            })
-            .collect()
-    })[size_index]
+    sized_sql(&TEXT, size_index, backend, |n| {
+        format!(
+            "INSERT INTO positions ({POSITION_COLUMNS}) VALUES {} ON CONFLICT (driver_id, fix_time) DO NOTHING",
+            values(n, 15, backend)
+        )
+    })
 }
 
 fn upsert_latest_sql(size_index: usize, backend: Backend) -> &'static str {
     static TEXT: [OnceLock<Vec<String>>; 2] = [OnceLock::new(), OnceLock::new()];
-    &TEXT[backend_slot(backend)].get_or_init(|| {
-        CHUNKS
-            .iter()
-            .map(|&n| {
-                format!(
-                    "INSERT INTO latest_positions ({LATEST_COLUMNS}) VALUES {} ON CONFLICT (driver_id) DO UPDATE SET \
-                     org_id = excluded.org_id, vehicle_id = excluded.vehicle_id, fix_time = excluded.fix_time, \
-                     received_at = excluded.received_at, lat = excluded.lat, lon = excluded.lon, speed = excluded.speed, \
-                     heading = excluded.heading, accuracy = excluded.accuracy, battery = excluded.battery \
-                     WHERE excluded.fix_time > latest_positions.fix_time",
-                    values(n, 11, backend)
-                )
-            })
-            .collect()
-    })[size_index]
+    sized_sql(&TEXT, size_index, backend, |n| {
+        format!(
+            "INSERT INTO latest_positions ({LATEST_COLUMNS}) VALUES {} ON CONFLICT (driver_id) DO UPDATE SET \
+             org_id = excluded.org_id, vehicle_id = excluded.vehicle_id, fix_time = excluded.fix_time, \
+             received_at = excluded.received_at, lat = excluded.lat, lon = excluded.lon, speed = excluded.speed, \
+             heading = excluded.heading, accuracy = excluded.accuracy, battery = excluded.battery \
+             WHERE excluded.fix_time > latest_positions.fix_time",
+            values(n, 11, backend)
+        )
+    })
 }
 
 /// Cuts `len` rows into the fixed statement sizes: (size index, start, end).
@@ -156,17 +155,9 @@ pub async fn upsert_latest(tx: &mut Tx, newest: &[&Fix]) -> sqlx::Result<()> {
 
 #[derive(FromRow)]
 struct LatestRow {
-    driver_id: i64,
     org_id: i64,
-    vehicle_id: Option<i64>,
-    fix_time: i64,
-    received_at: i64,
-    lat: f64,
-    lon: f64,
-    speed: Option<f64>,
-    heading: Option<f64>,
-    accuracy: Option<f64>,
-    battery: Option<f64>,
+    #[sqlx(flatten)]
+    position: LivePosition,
 }
 
 /// Every stored latest position, with its organization (loaded once at start).
@@ -176,26 +167,7 @@ pub async fn load_latest(db: &Db) -> sqlx::Result<Vec<(i64, LivePosition)>> {
             "SELECT {LATEST_COLUMNS} FROM latest_positions"
         )))
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            (
-                r.org_id,
-                LivePosition {
-                    driver_id: r.driver_id,
-                    vehicle_id: r.vehicle_id,
-                    lat: r.lat,
-                    lon: r.lon,
-                    speed: r.speed,
-                    heading: r.heading,
-                    accuracy: r.accuracy,
-                    battery: r.battery,
-                    timestamp: r.fix_time,
-                    received_at: r.received_at,
-                },
-            )
-        })
-        .collect())
+    Ok(rows.into_iter().map(|r| (r.org_id, r.position)).collect())
 }
 
 /// A driver's organization and current vehicle.
@@ -213,11 +185,13 @@ pub async fn driver_ref(db: &Db, driver_id: i64) -> sqlx::Result<Option<DriverRe
     .await
 }
 
-/// One stored fix of a track.
-#[derive(Debug, Clone, FromRow)]
-pub struct TrackRow {
-    pub fix_time: i64,
-    pub received_at: i64,
+/// One stored fix of a track, as `GET /drivers/{id}/track` shows it.
+#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+pub struct TrackFix {
+    #[serde(with = "crate::domain::time::rfc3339_ms")]
+    #[schema(value_type = String, format = DateTime)]
+    #[sqlx(rename = "fix_time")]
+    pub timestamp: i64,
     pub lat: f64,
     pub lon: f64,
     pub speed: Option<f64>,
@@ -226,8 +200,16 @@ pub struct TrackRow {
     pub altitude: Option<f64>,
     pub battery: Option<f64>,
     pub source: String,
+    /// JSON object text of extra device fields (stored, not shown on the track).
+    #[serde(skip)]
     pub attributes: Option<String>,
 }
+
+/// The track query: one range scan of the (driver_id, fix_time) primary key.
+pub const TRACK_SQL: &str =
+    "SELECT fix_time, lat, lon, speed, heading, accuracy, altitude, battery, source, attributes \
+     FROM positions WHERE driver_id = $1 AND fix_time >= $2 AND fix_time < $3 AND org_id = $4 \
+     ORDER BY fix_time LIMIT $5";
 
 /// A driver's fixes in `[from, to)`, oldest first, at most `limit`.
 pub async fn track(
@@ -237,18 +219,14 @@ pub async fn track(
     from: Millis,
     to: Millis,
     limit: i64,
-) -> sqlx::Result<Vec<TrackRow>> {
+) -> sqlx::Result<Vec<TrackFix>> {
     db.fetch_all(
-        sqlx::query_as(
-            "SELECT fix_time, received_at, lat, lon, speed, heading, accuracy, altitude, battery, source, attributes \
-             FROM positions WHERE driver_id = $1 AND fix_time >= $2 AND fix_time < $3 AND org_id = $4 \
-             ORDER BY fix_time LIMIT $5",
-        )
-        .bind(driver_id)
-        .bind(from)
-        .bind(to)
-        .bind(org_id)
-        .bind(limit),
+        sqlx::query_as(TRACK_SQL)
+            .bind(driver_id)
+            .bind(from)
+            .bind(to)
+            .bind(org_id)
+            .bind(limit),
     )
     .await
 }

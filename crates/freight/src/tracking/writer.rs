@@ -16,7 +16,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 use super::fix::Fix;
-use super::hub::LiveEvent;
+use super::geo::Evaluation;
 use super::{store, Inner};
 
 /// A request to the writer.
@@ -66,11 +66,11 @@ pub async fn run(inner: Arc<Inner>, mut rx: mpsc::Receiver<WriterMsg>, batch_max
             continue;
         }
         match commit(&inner, &batch).await {
-            Ok(events) => {
+            Ok(evaluation) => {
                 for w in waiters {
                     let _ = w.send(Ok(()));
                 }
-                inner.after_commit(&batch, events);
+                inner.after_commit(&batch, evaluation);
             }
             Err(e) => {
                 tracing::error!(error = %e, fixes = batch.len(), "storing positions failed");
@@ -86,8 +86,8 @@ pub async fn run(inner: Arc<Inner>, mut rx: mpsc::Receiver<WriterMsg>, batch_max
     }
 }
 
-/// Writes one batch in one transaction; returns the live events it produced.
-async fn commit(inner: &Inner, batch: &[Fix]) -> anyhow::Result<Vec<(i64, LiveEvent)>> {
+/// Writes one batch in one transaction; returns the events and facts it produced.
+async fn commit(inner: &Inner, batch: &[Fix]) -> anyhow::Result<Evaluation> {
     let mut tx = inner.db.begin().await?;
     let inserted = store::insert_positions(&mut tx, batch).await?;
     // One candidate per driver: the newest fix of the batch, if it beats what we know.
@@ -104,7 +104,7 @@ async fn commit(inner: &Inner, batch: &[Fix]) -> anyhow::Result<Vec<(i64, LiveEv
         .collect();
     newest.sort_by_key(|f| f.subject.driver_id);
     store::upsert_latest(&mut tx, &newest).await?;
-    let events = inner
+    let evaluation = inner
         .geo
         .evaluate(&inner.db, &mut tx, batch, |org, driver| {
             inner.latest_point(org, driver)
@@ -119,5 +119,5 @@ async fn commit(inner: &Inner, batch: &[Fix]) -> anyhow::Result<Vec<(i64, LiveEv
     counters
         .stored_duplicates
         .fetch_add(batch.len() as u64 - inserted, Ordering::Relaxed);
-    Ok(events)
+    Ok(evaluation)
 }

@@ -89,6 +89,12 @@ async fn demo_seed_builds_a_realistic_organization(app: TestApp) {
         events.body.as_array().unwrap().len() >= 2,
         "history per shipment"
     );
+    let fences = app.get("/api/v1/tracking/geofences", &token).await;
+    let fences = fences
+        .body
+        .as_array()
+        .unwrap_or_else(|| panic!("{fences:?}"));
+    assert_eq!(fences.len(), 4, "the demo map shows its geofences");
     for (_, email) in freight::seed::DEMO_LOGINS {
         app.login_with(email, freight::seed::DEMO_PASSWORD).await;
     }

@@ -27,6 +27,8 @@ pub enum Backend {
 /// A running application and a client for it.
 pub struct TestApp {
     pub base: String,
+    /// The database URL (shared by peers from [`TestApp::spawn_peer`]).
+    pub url: String,
     pub client: reqwest::Client,
     pub db: Db,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -94,25 +96,39 @@ pub async fn try_spawn_app_with_routes(
     tweak: impl FnOnce(&mut Config),
     extra: axum::Router<freight::state::AppState>,
 ) -> Option<TestApp> {
-    let (url, dir) = match backend {
+    let (url, dir) = fresh_database(backend).await?;
+    Some(start(url, dir, tweak, extra).await)
+}
+
+/// A fresh database URL for `backend` (and the directory holding a SQLite file); `None`
+/// only when PostgreSQL is unreachable outside CI.
+async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile::TempDir>)> {
+    match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
-            (
-                format!("sqlite://{}", dir.path().join("test.db").display()),
-                Some(dir),
-            )
+            let url = format!("sqlite://{}", dir.path().join("test.db").display());
+            Some((url, Some(dir)))
         }
         Backend::Postgres => match fresh_postgres_database().await {
-            Ok(url) => (url, None),
+            Ok(url) => Some((url, None)),
             Err(why) => {
                 if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
                     panic!("PostgreSQL is required under CI=true but is unreachable: {why}");
                 }
                 eprintln!("NOT RUN: PostgreSQL unreachable ({why}); set FREIGHT_TEST_POSTGRES_URL or start it");
-                return None;
+                None
             }
         },
-    };
+    }
+}
+
+/// Starts one instance on an existing database URL (migrating it if needed).
+async fn start(
+    url: String,
+    dir: Option<tempfile::TempDir>,
+    tweak: impl FnOnce(&mut Config),
+    extra: axum::Router<freight::state::AppState>,
+) -> TestApp {
     let mut config = Config::with_database(&url);
     config.addr = "127.0.0.1:0".parse().unwrap();
     config.jwt_secret = Some("test-secret-test-secret-test-secret-0123".into());
@@ -138,14 +154,23 @@ pub async fn try_spawn_app_with_routes(
     let server = tokio::spawn(app.run_until_stopped_with(extra, async {
         let _ = rx.await;
     }));
-    Some(TestApp {
+    TestApp {
         base,
+        url,
         client: reqwest::Client::new(),
         db,
         shutdown: Some(tx),
         server: Some(server),
         _dir: dir,
-    })
+    }
+}
+
+impl TestApp {
+    /// A second instance on this app's database (as another `freight serve` process would
+    /// be), with `tweak` applied to its config. It must not outlive this app.
+    pub async fn spawn_peer(&self, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        start(self.url.clone(), None, tweak, axum::Router::new()).await
+    }
 }
 
 /// Starts the app; PostgreSQL must be reachable.

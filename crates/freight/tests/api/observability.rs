@@ -114,6 +114,21 @@ async fn a_write_is_never_followed_by_a_stale_read(app: TestApp) {
             1
         );
     }
+    // Search pages depend on the words they can match: both are cached before the edit.
+    let found = |q: &'static str| {
+        let app = &app;
+        async move {
+            app.get(&format!("/api/v1/shipments?q={q}"), token)
+                .await
+                .body["data"]
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    for _ in 0..2 {
+        assert_eq!((found("liftgate").await, found("glass").await), (0, 1));
+    }
     let edited = app
         .send_with(
             Method::PATCH,
@@ -124,6 +139,7 @@ async fn a_write_is_never_followed_by_a_stale_read(app: TestApp) {
         )
         .await;
     assert_eq!(edited.status, 200);
+    assert_eq!((found("liftgate").await, found("glass").await), (1, 0));
     let read = app.get(&path, token).await;
     assert_eq!(
         (read.body["notes"].as_str(), read.header("etag")),

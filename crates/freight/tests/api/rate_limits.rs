@@ -95,6 +95,7 @@ async fn tiers_are_classified_by_path(app: TestApp) {
         ("/api/v1/quotes", Some("billing")),
         ("/api/health/ready", None),
         ("/osmand", None),
+        ("/shipments", None),
     ] {
         let reply = app.get(path, token).await;
         assert_eq!(policy_of(&reply).as_deref(), tier, "{path}: {reply:?}");

@@ -21,7 +21,7 @@ const REDIS_ADDR: &str = "127.0.0.1:6379";
 const BIN: &str = env!("CARGO_BIN_EXE_freight");
 
 /// `Some(url)` when Redis answers; panics under CI when it does not.
-async fn redis_or_not_run() -> Option<String> {
+pub async fn redis_or_not_run() -> Option<String> {
     let connect = tokio::time::timeout(
         Duration::from_secs(2),
         tokio::net::TcpStream::connect(REDIS_ADDR),
@@ -41,14 +41,14 @@ async fn redis_or_not_run() -> Option<String> {
 }
 
 /// A loopback port nothing listens on (bound, then released).
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free loopback port")
 }
 
-fn unique() -> String {
+pub fn unique() -> String {
     use rand::Rng;
     let mut rng = rand::thread_rng();
     (0..12)

@@ -129,7 +129,7 @@ async fn acknowledged_fixes_survive_sigkill_of_the_server() {
     let rows = freight::tracking::store::track(&db, 1, driver, 0, i64::MAX, 1_000_000)
         .await
         .unwrap();
-    let stored: HashSet<i64> = rows.iter().map(|r| r.fix_time).collect();
+    let stored: HashSet<i64> = rows.iter().map(|r| r.timestamp).collect();
     let mut missing = 0;
     for seq in &acked {
         for k in 0..FIXES_PER_MESSAGE {

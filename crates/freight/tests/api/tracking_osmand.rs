@@ -90,7 +90,7 @@ async fn osmand_query_form_and_json_reports_are_stored_with_their_attributes(app
         .await
         .unwrap();
     let first = &rows[0];
-    assert_eq!(first.fix_time, t * 1000);
+    assert_eq!(first.timestamp, t * 1000);
     assert!(
         (first.speed.unwrap() - 10.0 * 0.514444).abs() < 1e-3,
         "knots become m/s"

@@ -62,6 +62,11 @@ pub(crate) struct Instance {
     /// Typical short-arc cost, used to scale annealing temperatures.
     pub cost_scale: f64,
     pub vehicle_types: usize,
+    /// No vehicle pays for time, so an arc costs `cost_per_distance × distance` (saves
+    /// a lookup in the hottest loop).
+    pub distance_only: bool,
+    /// Some job is a pickup-and-delivery pair (tail exchanges could split it).
+    pub has_pairs: bool,
 }
 
 impl Instance {
@@ -76,6 +81,9 @@ impl Instance {
     #[inline]
     pub fn arc_cost(&self, vehicle: &VehicleInfo, a: usize, b: usize) -> f64 {
         let index = a * self.size + b;
+        if self.distance_only {
+            return vehicle.cost_per_distance * self.distance[index];
+        }
         vehicle.cost_per_distance * self.distance[index]
             + vehicle.cost_per_second * self.duration[index]
     }
@@ -192,7 +200,11 @@ impl Instance {
             depot_distance: Vec::new(),
             cost_scale: 1.0,
             vehicle_types,
+            distance_only: false,
+            has_pairs: false,
         };
+        instance.has_pairs = instance.jobs.iter().any(|j| j.stops.len() > 1);
+        instance.distance_only = instance.vehicles.iter().all(|v| v.cost_per_second == 0.0);
         instance.prepare_derived(problem);
         Ok(instance)
     }

@@ -10,6 +10,8 @@ use super::instance::{earliest_start, latest_start, Instance, Load, EPS};
 pub(crate) struct Route {
     pub vehicle: usize,
     pub stops: Vec<u32>,
+    /// Location of every node (start, stops, end), refreshed by `update`.
+    pub locs: Vec<u32>,
     /// Number of leading stops that are locked (never removed, nothing inserted before).
     pub locked_len: usize,
     pub depart: Vec<f64>,
@@ -17,6 +19,8 @@ pub(crate) struct Route {
     pub load: Vec<Load>,
     pub prefix_max: Vec<Load>,
     pub suffix_max: Vec<Load>,
+    /// Sum of the start loads of nodes 0..=k (goods carried from the start for them).
+    pub start_sum: Vec<Load>,
     pub cost: f64,
     pub feasible: bool,
 }
@@ -47,12 +51,14 @@ impl Route {
         let mut route = Route {
             vehicle,
             stops: Vec::new(),
+            locs: Vec::new(),
             locked_len: 0,
             depart: Vec::new(),
             latest: Vec::new(),
             load: Vec::new(),
             prefix_max: Vec::new(),
             suffix_max: Vec::new(),
+            start_sum: Vec::new(),
             cost: 0.0,
             feasible: true,
         };
@@ -61,15 +67,8 @@ impl Route {
     }
 
     #[inline]
-    pub fn node_loc(&self, instance: &Instance, node: usize) -> usize {
-        let vehicle = &instance.vehicles[self.vehicle];
-        if node == 0 {
-            vehicle.start_loc
-        } else if node > self.stops.len() {
-            vehicle.end_loc
-        } else {
-            instance.stops[self.stops[node - 1] as usize].loc
-        }
+    pub fn node_loc(&self, _instance: &Instance, node: usize) -> usize {
+        self.locs[node] as usize
     }
 
     /// Recomputes every cache; sets `feasible` from a full simulation.
@@ -77,16 +76,28 @@ impl Route {
         let vehicle = &instance.vehicles[self.vehicle];
         let m = self.stops.len();
         let nodes = m + 2;
+        self.locs.clear();
+        self.locs.push(vehicle.start_loc as u32);
+        self.locs.extend(
+            self.stops
+                .iter()
+                .map(|&s| instance.stops[s as usize].loc as u32),
+        );
+        self.locs.push(vehicle.end_loc as u32);
         self.depart.resize(nodes, 0.0);
         self.latest.resize(nodes, 0.0);
         self.load.resize(nodes, [0; 3]);
         self.prefix_max.resize(nodes, [0; 3]);
         self.suffix_max.resize(nodes, [0; 3]);
+        self.start_sum.resize(nodes, [0; 3]);
         let mut feasible = true;
         let mut start_load = [0; 3];
-        for &stop in &self.stops {
+        self.start_sum[0] = start_load;
+        for (i, &stop) in self.stops.iter().enumerate() {
             start_load = add(&start_load, &instance.stops[stop as usize].start_load);
+            self.start_sum[i + 1] = start_load;
         }
+        self.start_sum[m + 1] = start_load;
         self.load[0] = start_load;
         self.depart[0] = vehicle.shift_start;
         let mut prev_loc = vehicle.start_loc;
@@ -163,8 +174,14 @@ impl Route {
         let after_delta = add(&info.start_load, &info.delta);
         let m = self.stops.len();
         let mut found = None;
+        // Departures only grow along a route: once the vehicle leaves node k after the
+        // stop's last window closed, no later position can serve it.
+        let last_close = info.windows[info.windows.len() - 1].1 + EPS;
         let mut prev_loc = self.node_loc(instance, self.locked_len);
         for k in self.locked_len..=m {
+            if self.depart[k] > last_close {
+                break;
+            }
             let next_loc = self.node_loc(instance, k + 1);
             let delta = opening
                 + instance.arc_cost(vehicle, prev_loc, info.loc)

@@ -21,10 +21,20 @@ const FINAL_TEMPERATURE: f64 = 0.05;
 const FLEET_SHARE: f64 = 0.5;
 /// Fleet minimization gives up when removing one more route failed for this share.
 const FLEET_STALL_SHARE: f64 = 0.2;
+/// The same two shares for the first of several restarts, which alone searches for the
+/// route count (the later ones stop at the count it reached and anneal for longer).
+const FIRST_FLEET_SHARE: f64 = 0.8;
+const FIRST_FLEET_STALL_SHARE: f64 = 0.4;
 /// Start temperature multiplier when polishing the best solution of earlier restarts.
 const POLISH_HEAT: f64 = 0.3;
 /// Share of fleet-minimization moves whose ruin is centred on an absent job.
 const ABSENT_SEED_RATE: f64 = 0.5;
+/// Candidates up to this many average nearest-neighbour distances above the acceptance
+/// threshold get the local search.
+const LOCAL_SEARCH_MARGIN: f64 = 2.0;
+/// Local search starts once this share of the annealing schedule has passed (hot phases
+/// accept nearly everything, so polishing there buys nothing).
+const LOCAL_SEARCH_PHASE: f64 = 0.5;
 /// Probability of skipping an insertion position.
 const BLINK_RATE: f64 = 0.01;
 
@@ -38,6 +48,11 @@ pub(crate) struct SearchConfig<'a> {
     pub progress: Option<&'a (dyn Fn(&Progress) + Sync)>,
     /// The state is a complete solution to polish: no fleet minimization, cooler start.
     pub polish: bool,
+    /// Route count an earlier restart already reached: fleet minimization stops there
+    /// instead of spending its stall budget trying to go lower again (0 = unknown).
+    pub fleet_floor: usize,
+    /// First of several restarts: fleet minimization may take most of its budget.
+    pub fleet_first: bool,
 }
 
 pub(crate) struct SearchResult {
@@ -126,7 +141,14 @@ pub(crate) fn search(instance: &Instance, mut state: State, config: &SearchConfi
             limit.max_routes = state.used_routes();
         }
     } else if config.objective == Objective::VehiclesFirst && state.absent.is_empty() {
-        state = minimize_fleet(instance, state, &mut budget, &mut scratch, &mut rng);
+        state = minimize_fleet(
+            instance,
+            state,
+            config.fleet_floor,
+            &mut budget,
+            &mut scratch,
+            &mut rng,
+        );
         limit.max_routes = state.used_routes();
     }
     let state = anneal(
@@ -175,6 +197,7 @@ fn anneal(
     let mut best = state.clone();
     let mut best_cost = current;
     let mut removed = Vec::new();
+    let mut queue = Vec::new();
     while !budget.exhausted() {
         budget.iterations += 1;
         let phase =
@@ -195,8 +218,17 @@ fn anneal(
             scratch,
             rng,
         );
-        let candidate = state.objective(instance);
-        if candidate < current - temperature * rng.unit().max(1e-300).ln() {
+        let threshold = current - temperature * rng.unit().max(1e-300).ln();
+        let mut candidate = state.objective(instance);
+        // Local search only on candidates close to acceptance: most recreated solutions
+        // are rejected, and polishing those would only cost time.
+        if phase >= LOCAL_SEARCH_PHASE
+            && candidate < threshold + LOCAL_SEARCH_MARGIN * instance.cost_scale
+        {
+            super::local::improve(instance, &mut state, &mut queue);
+            candidate = state.objective(instance);
+        }
+        if candidate < threshold {
             state.commit();
             current = candidate;
             if candidate < best_cost - 1e-9 {
@@ -245,19 +277,24 @@ fn route_lower_bound(instance: &Instance, state: &State) -> usize {
 fn minimize_fleet(
     instance: &Instance,
     mut state: State,
+    floor: usize,
     budget: &mut Budget,
     scratch: &mut Scratch,
     rng: &mut Rng,
 ) -> State {
     let params = RuinParams::default();
-    let lower_bound = route_lower_bound(instance, &state);
+    let lower_bound = route_lower_bound(instance, &state).max(floor);
     let mut absences = vec![0u64; instance.jobs.len()];
     let mut best = state.clone();
     let mut limit = FleetLimit {
         max_routes: state.used_routes(),
     };
     let mut removed = Vec::new();
-    let stall = FLEET_STALL_SHARE;
+    let (share, stall) = if budget.config.fleet_first {
+        (FIRST_FLEET_SHARE, FIRST_FLEET_STALL_SHARE)
+    } else {
+        (FLEET_SHARE, FLEET_STALL_SHARE)
+    };
     let mut last_success = budget.used();
     loop {
         if state.absent.is_empty() {
@@ -276,7 +313,7 @@ fn minimize_fleet(
             limit.max_routes = state.used_routes();
         }
         let used = budget.used();
-        if budget.exhausted() || used >= FLEET_SHARE || used - last_success > stall {
+        if budget.exhausted() || used >= share || used - last_success > stall {
             break;
         }
         budget.iterations += 1;

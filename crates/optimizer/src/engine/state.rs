@@ -98,6 +98,21 @@ impl State {
         std::mem::swap(&mut self.absent, &mut self.saved_absent);
     }
 
+    /// Routes changed since `begin`.
+    pub fn touched_routes(&self) -> impl Iterator<Item = usize> + '_ {
+        self.undo.iter().map(|(route, _)| *route)
+    }
+
+    /// Replaces a route's stops (used by local search moves).
+    pub fn set_stops(&mut self, instance: &Instance, route: usize, stops: Vec<u32>) {
+        self.touch(route);
+        for &stop in &stops {
+            self.route_of[stop as usize] = route as u32;
+        }
+        self.routes[route].stops = stops;
+        self.routes[route].update(instance);
+    }
+
     /// Total objective: route costs plus penalties of absent jobs.
     pub fn objective(&self, instance: &Instance) -> f64 {
         let routes: f64 = self.routes.iter().map(|r| r.cost).sum();

@@ -20,7 +20,7 @@ use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiQuery, Id};
 use crate::state::AppState;
 use crate::tracking::history::{simplify, stops_and_trips, Stop, TrackPoint, Trip};
-use crate::tracking::store;
+use crate::tracking::store::{self, TrackFix};
 
 /// Longest range one request may ask for.
 const MAX_RANGE_MS: i64 = 31 * 24 * 3600 * 1000;
@@ -45,22 +45,6 @@ pub struct TrackQuery {
     simplify_m: Option<f64>,
     /// Minutes stationary that make a stop (default 5).
     stop_minutes: Option<i64>,
-}
-
-/// One fix of a track.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TrackFix {
-    #[serde(with = "crate::domain::time::rfc3339_ms")]
-    #[schema(value_type = String, format = DateTime)]
-    pub timestamp: i64,
-    pub lat: f64,
-    pub lon: f64,
-    pub speed: Option<f64>,
-    pub heading: Option<f64>,
-    pub accuracy: Option<f64>,
-    pub altitude: Option<f64>,
-    pub battery: Option<f64>,
-    pub source: String,
 }
 
 /// A driver's track.
@@ -141,27 +125,11 @@ async fn get_driver_track(
     .await?;
     let truncated = rows.len() as i64 > MAX_FIXES;
     let rows = &rows[..rows.len().min(MAX_FIXES as usize)];
-    let points: Vec<TrackPoint> = rows.iter().map(|r| (r.fix_time, r.lat, r.lon)).collect();
+    let points: Vec<TrackPoint> = rows.iter().map(|r| (r.timestamp, r.lat, r.lon)).collect();
     let (stops, trips) = stops_and_trips(&points, 50.0, stop_minutes * 60_000);
     let keep = simplify(&points, q.simplify_m.unwrap_or(0.0));
     let simplified = keep.len() < rows.len();
-    let fixes: Vec<TrackFix> = keep
-        .iter()
-        .map(|&i| {
-            let r = &rows[i];
-            TrackFix {
-                timestamp: r.fix_time,
-                lat: r.lat,
-                lon: r.lon,
-                speed: r.speed,
-                heading: r.heading,
-                accuracy: r.accuracy,
-                altitude: r.altitude,
-                battery: r.battery,
-                source: r.source.clone(),
-            }
-        })
-        .collect();
+    let fixes: Vec<TrackFix> = keep.iter().map(|&i| rows[i].clone()).collect();
     let track = Track {
         driver_id: id,
         from,

@@ -25,7 +25,7 @@ use crate::domain::Role;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
-use crate::tracking::fix::{DropReason, Fix, FixInput, Source, Subject};
+use crate::tracking::fix::{DropReason, Fix, FixInput, Source, Subject, Timestamp};
 use crate::tracking::{ConnectionGuard, Tracking};
 
 /// Largest batch accepted in one request or message.
@@ -131,12 +131,15 @@ async fn resolve(
                 "required: when the fix was taken",
             );
         }
-        let field = format!("{prefix}[{i}].driver_id");
+        let field = || format!("{prefix}[{i}].driver_id");
         let subject = match (own, input.driver_id) {
             (Some(s), None) => Some(s),
             (Some(s), Some(d)) if d == s.driver_id => Some(s),
             (Some(_), Some(_)) => {
-                errors.add(field, "a driver or device may only send its own positions");
+                errors.add(
+                    field(),
+                    "a driver or device may only send its own positions",
+                );
                 None
             }
             (None, Some(d)) if staff => {
@@ -145,12 +148,15 @@ async fn resolve(
                 }
                 let s = subjects[&d];
                 if s.is_none() {
-                    errors.add(field, format!("no driver {d} in this organization"));
+                    errors.add(field(), format!("no driver {d} in this organization"));
                 }
                 s
             }
             (None, _) => {
-                errors.add(field, "required: this credential is not bound to a driver");
+                errors.add(
+                    field(),
+                    "required: this credential is not bound to a driver",
+                );
                 None
             }
         };
@@ -223,7 +229,7 @@ async fn tracking_ws(
     Ok(ws.on_upgrade(move |socket| ingest_socket(state, principal, subject, socket, guard)))
 }
 
-type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Value> + Send>>;
+type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>>;
 
 async fn ingest_socket(
     state: AppState,
@@ -239,12 +245,23 @@ async fn ingest_socket(
     let mut stop = false;
     loop {
         if stop && pending.is_empty() {
-            let _ = sink.send(Message::Close(None)).await;
+            // Closing handshake: discard what the client sent meanwhile (never acknowledged,
+            // so it will resend) until its Close, so the socket is not reset with unread data.
+            if sink.send(Message::Close(None)).await.is_ok() {
+                let drain = async {
+                    while let Some(Ok(m)) = stream.next().await {
+                        if matches!(m, Message::Close(_)) {
+                            break;
+                        }
+                    }
+                };
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(2), drain).await;
+            }
             break;
         }
         tokio::select! {
             Some(reply) = pending.next(), if !pending.is_empty() => {
-                if sink.send(Message::Text(reply.to_string().into())).await.is_err() {
+                if sink.send(Message::Text(reply.into())).await.is_err() {
                     break;
                 }
             }
@@ -275,61 +292,123 @@ async fn handle_message(
     subject: Subject,
     text: &str,
 ) -> Pending {
+    // The common message, one fix with its `seq`, in one typed pass; anything else (or a
+    // failure) takes the general path below, which names the failing field.
+    if !text.contains("\"fixes\"") {
+        if let Ok(one) = serde_json::from_str::<SingleFix>(text) {
+            let (seq, fix) = one.into_input();
+            return admit_and_store(state, principal, subject, seq, vec![fix]).await;
+        }
+    }
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
             return ready(
-                json!({"type": "error", "seq": null, "code": "malformed_json", "detail": e.to_string()}),
+                json!({"type": "error", "seq": null, "code": "malformed_json", "detail": e.to_string()})
+                    .to_string(),
             )
         }
     };
     let seq = value.get("seq").cloned().unwrap_or(Value::Null);
-    if !seq.is_u64() {
-        return ready(error_reply(
-            &seq,
-            ApiError::field("seq", "required: a non-negative integer"),
-        ));
-    }
+    let Some(seq_number) = seq.as_u64() else {
+        return ready(
+            error_reply(
+                &seq,
+                ApiError::field("seq", "required: a non-negative integer"),
+            )
+            .to_string(),
+        );
+    };
     let parsed: Result<Vec<FixInput>, ApiError> = match value {
         Value::Object(mut m) if m.contains_key("fixes") => {
             from_value(m.remove("fixes").unwrap_or_default(), "fixes")
         }
         other => from_value::<FixInput>(other, "").map(|f| vec![f]),
     };
-    let fixes = match parsed {
-        Ok(inputs) => {
-            resolve(
-                &state.tracking,
-                principal,
-                Some(subject),
-                &inputs,
-                "fixes",
-                Source::Ws,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    };
+    match parsed {
+        Ok(inputs) => admit_and_store(state, principal, subject, seq_number, inputs).await,
+        Err(e) => ready(error_reply(&seq, e).to_string()),
+    }
+}
+
+/// One fix with its sequence number, as most devices send it (the fields of [`FixInput`]
+/// plus `seq`, read directly: `#[serde(flatten)]` would buffer the message first).
+#[derive(Deserialize)]
+struct SingleFix {
+    seq: u64,
+    lat: f64,
+    lon: f64,
+    speed: Option<f64>,
+    heading: Option<f64>,
+    accuracy: Option<f64>,
+    altitude: Option<f64>,
+    battery: Option<f64>,
+    timestamp: Option<Timestamp>,
+    driver_id: Option<i64>,
+    attributes: Option<serde_json::Map<String, Value>>,
+}
+
+impl SingleFix {
+    fn into_input(self) -> (u64, FixInput) {
+        let fix = FixInput {
+            lat: self.lat,
+            lon: self.lon,
+            speed: self.speed,
+            heading: self.heading,
+            accuracy: self.accuracy,
+            altitude: self.altitude,
+            battery: self.battery,
+            timestamp: self.timestamp,
+            driver_id: self.driver_id,
+            attributes: self.attributes,
+        };
+        (self.seq, fix)
+    }
+}
+
+/// Resolves, admits and queues parsed fixes; the returned future resolves to the reply.
+async fn admit_and_store(
+    state: &AppState,
+    principal: &Principal,
+    subject: Subject,
+    seq: u64,
+    inputs: Vec<FixInput>,
+) -> Pending {
+    let fixes = resolve(
+        &state.tracking,
+        principal,
+        Some(subject),
+        &inputs,
+        "fixes",
+        Source::Ws,
+    )
+    .await;
     let fixes = match fixes {
         Ok(f) => f,
-        Err(e) => return ready(error_reply(&seq, e)),
+        Err(e) => return ready(error_reply(&Value::from(seq), e).to_string()),
     };
     let (kept, drops) = state.tracking.admit(fixes, now_ms());
     let accepted = kept.len();
     let stored = state.tracking.store(kept);
     Box::pin(async move {
         match stored.await {
+            // Written directly: one ack per fix is the hottest reply of the server.
+            Ok(()) if drops.is_empty() => {
+                format!(r#"{{"type":"ack","seq":{seq},"accepted":{accepted},"dropped":[]}}"#)
+            }
             Ok(()) => {
                 json!({"type": "ack", "seq": seq, "accepted": accepted, "dropped": dropped(drops)})
+                    .to_string()
             }
             Err(_) => json!({"type": "error", "seq": seq, "code": "store_failed", "retry": true,
-                             "detail": "positions could not be stored; resend this message"}),
+                             "detail": "positions could not be stored; resend this message"})
+            .to_string(),
         }
     })
 }
 
-fn ready(v: Value) -> Pending {
-    Box::pin(async move { v })
+fn ready(reply: String) -> Pending {
+    Box::pin(async move { reply })
 }
 
 fn error_reply(seq: &Value, e: ApiError) -> Value {

@@ -11,7 +11,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Json;
 use futures::{SinkExt, StreamExt};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -152,6 +152,16 @@ async fn live_feed(
     Ok(ws.on_upgrade(move |socket| live_socket(state, principal.org_id, filter, socket, guard)))
 }
 
+/// A delta message, encoded in one pass (no intermediate `Value`).
+#[derive(Serialize)]
+struct Delta<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    positions: &'a [LivePosition],
+    events: &'a std::collections::VecDeque<serde_json::Value>,
+    events_dropped: u64,
+}
+
 async fn live_socket(
     state: AppState,
     org_id: i64,
@@ -178,13 +188,14 @@ async fn live_socket(
             pending = subscription.recv() => {
                 let mut positions: Vec<_> = pending.positions.into_values().collect();
                 positions.sort_by_key(|p| p.driver_id);
-                let msg = json!({
-                    "type": "delta",
-                    "positions": positions,
-                    "events": pending.events,
-                    "events_dropped": pending.events_dropped,
-                });
-                if sink.send(Message::Text(msg.to_string().into())).await.is_err() {
+                let delta = Delta {
+                    kind: "delta",
+                    positions: &positions,
+                    events: &pending.events,
+                    events_dropped: pending.events_dropped,
+                };
+                let Ok(text) = serde_json::to_string(&delta) else { break };
+                if sink.send(Message::Text(text.into())).await.is_err() {
                     break;
                 }
             }

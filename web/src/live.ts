@@ -1,0 +1,120 @@
+// The live feed: one WebSocket to /api/v1/tracking/live per tab, shared by every page.
+// The server sends a snapshot of every visible driver, then deltas (newest fix per driver,
+// plus geofence / arrival / ETA events). We keep the latest position per driver and tell
+// listeners which drivers changed; the map batches those into one redraw per animation frame.
+// No polling: reconnects with back-off when the socket drops, and takes a fresh snapshot.
+import type { LivePosition, Schemas } from './api/client';
+import { session } from './session';
+import { signal } from './ui/signal';
+
+/** `geofence` and `arrival` events carry the stored event's fields (GeofenceEvent). */
+export type GeoEvent = Schemas['GeofenceEvent'] & { type: 'geofence' | 'arrival' };
+
+/**
+ * `eta` events: the OpenAPI document does not describe the live feed's messages yet, so this
+ * one shape follows `tracking/geo.rs` by hand (see "Open points" in web/README.md).
+ */
+export interface EtaEvent {
+  type: 'eta';
+  shipment_id: number;
+  driver_id: number;
+  next_stop: string | null;
+  eta: string;
+  distance_remaining_m: number;
+  late: boolean;
+}
+
+/** What the side feed lists: geofence / arrival events, and shipments that just became late. */
+export type FeedItem = (GeoEvent | (Omit<EtaEvent, 'type'> & { type: 'late' })) & { received: number };
+
+type PositionsListener = (changed: LivePosition[], snapshot: boolean) => void;
+
+export const positions = new Map<number, LivePosition>();
+export const connected = signal(false);
+/** Newest first, capped. Only what a dispatcher acts on: geofence, arrival, newly late. */
+export const feed = signal<FeedItem[]>([]);
+/** Latest ETA event per shipment. */
+export const etas = new Map<number, EtaEvent>();
+
+const listeners = new Set<PositionsListener>();
+let socket: WebSocket | null = null;
+let retry = 0;
+let wanted = false;
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+export function onPositions(fn: PositionsListener): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+function emit(changed: LivePosition[], snapshot: boolean) {
+  for (const fn of [...listeners]) fn(changed, snapshot);
+}
+
+function pushEvents(events: (GeoEvent | EtaEvent)[]) {
+  const keep: FeedItem[] = [];
+  const received = Date.now();
+  for (const e of events) {
+    if (e.type === 'eta') {
+      const before = etas.get(e.shipment_id);
+      etas.set(e.shipment_id, e);
+      if (e.late && !before?.late) keep.push({ ...e, type: 'late', received });
+    } else if (e.type === 'geofence' || e.type === 'arrival') {
+      keep.push({ ...e, received });
+    }
+  }
+  if (keep.length) feed.set([...keep.reverse(), ...feed.get()].slice(0, 200));
+}
+
+async function open() {
+  const token = await session.accessToken();
+  if (!wanted || !token) return;
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  const ws = new WebSocket(`${scheme}://${location.host}/api/v1/tracking/live?access_token=${encodeURIComponent(token)}`);
+  socket = ws;
+  ws.onopen = () => {
+    retry = 0;
+    connected.set(true);
+  };
+  ws.onmessage = (m) => {
+    const msg = JSON.parse(m.data as string) as {
+      type: string;
+      positions?: LivePosition[];
+      events?: (GeoEvent | EtaEvent)[];
+    };
+    if (msg.type === 'snapshot') {
+      positions.clear();
+      for (const p of msg.positions ?? []) positions.set(p.driver_id, p);
+      emit(msg.positions ?? [], true);
+    } else if (msg.type === 'delta') {
+      for (const p of msg.positions ?? []) positions.set(p.driver_id, p);
+      if (msg.positions?.length) emit(msg.positions, false);
+      if (msg.events?.length) pushEvents(msg.events);
+    }
+  };
+  ws.onclose = () => {
+    connected.set(false);
+    if (socket === ws) socket = null;
+    if (!wanted) return;
+    const delay = Math.min(15_000, 500 * 2 ** retry++);
+    timer = setTimeout(open, delay);
+  };
+}
+
+/** Starts the feed (idempotent). */
+export function startLive() {
+  if (wanted) return;
+  wanted = true;
+  void open();
+}
+
+/** Stops the feed and forgets what it knew (on logout). */
+export function stopLive() {
+  wanted = false;
+  clearTimeout(timer);
+  socket?.close();
+  socket = null;
+  positions.clear();
+  etas.clear();
+  feed.set([]);
+}
