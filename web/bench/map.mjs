@@ -5,8 +5,8 @@
 //     (POST /api/v1/drivers), then feeds every driver a fix every 2 s through
 //     POST /api/v1/tracking/positions (staff gateway batches naming `driver_id`), each driver
 //     driving a straight line across Austin at 12 m/s, and counts requestAnimationFrame
-//     callbacks in the page over 15 s. (`freight simulate` registers at most 200 devices —
-//     one page of drivers — so it cannot drive 1,000.)
+//     callbacks in the page over 15 s. (The feed is the bench's own, not `freight simulate`,
+//     so every driver moves at a known rate whatever the traces hold.)
 // Usage: npm --prefix web run bench:map   (FREIGHT_BIN, CHROMIUM_PATH, BENCH_DRIVERS=1000)
 // Chromium runs headless with SwiftShader (software WebGL), so figures are a lower bound for
 // a desktop with a GPU.

@@ -77,17 +77,24 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let Some(token) = login["access_token"].as_str().map(str::to_string) else {
         bail!("login failed: {login}")
     };
-    let drivers: Value = client
-        .get(format!("{base}/api/v1/drivers?limit=200"))
-        .bearer_auth(&token)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let driver_ids: Vec<i64> = drivers["data"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|d| d["id"].as_i64()).collect())
-        .unwrap_or_default();
+    // Every page of drivers, until there are enough for the devices asked for.
+    let mut driver_ids: Vec<i64> = Vec::new();
+    let mut cursor = String::new();
+    while driver_ids.len() < args.devices {
+        let page: Value = client
+            .get(format!("{base}/api/v1/drivers?limit=200{cursor}"))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let ids = page["data"].as_array().into_iter().flatten();
+        driver_ids.extend(ids.filter_map(|d| d["id"].as_i64()));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
     if driver_ids.is_empty() {
         bail!("the organization has no drivers (seed it with `freight seed --demo`)");
     }
