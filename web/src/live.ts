@@ -7,22 +7,13 @@ import type { LivePosition, Schemas } from './api/client';
 import { session } from './session';
 import { signal } from './ui/signal';
 
-/** `geofence` and `arrival` events carry the stored event's fields (GeofenceEvent). */
-export type GeoEvent = Schemas['GeofenceEvent'] & { type: 'geofence' | 'arrival' };
-
-/**
- * `eta` events: the OpenAPI document does not describe the live feed's messages yet, so this
- * one shape follows `tracking/geo.rs` by hand (see "Open points" in web/README.md).
- */
-export interface EtaEvent {
-  type: 'eta';
-  shipment_id: number;
-  driver_id: number;
-  next_stop: string | null;
-  eta: string;
-  distance_remaining_m: number;
-  late: boolean;
-}
+/** Every message and event shape below is generated from the OpenAPI document. */
+export type LiveEventBody = Schemas['LiveEventBody'];
+/** `geofence` and `arrival` events carry the stored event's fields. */
+export type GeoEvent = Extract<LiveEventBody, { type: 'geofence' | 'arrival' }>;
+/** `eta` events: a shipment's ETA to its next stop changed. */
+export type EtaEvent = Extract<LiveEventBody, { type: 'eta' }>;
+type LiveMessage = Schemas['LiveMessage'];
 
 /** What the side feed lists: geofence / arrival events, and shipments that just became late. */
 export type FeedItem = (GeoEvent | (Omit<EtaEvent, 'type'> & { type: 'late' })) & { received: number };
@@ -51,7 +42,7 @@ function emit(changed: LivePosition[], snapshot: boolean) {
   for (const fn of [...listeners]) fn(changed, snapshot);
 }
 
-function pushEvents(events: (GeoEvent | EtaEvent)[]) {
+function pushEvents(events: LiveEventBody[]) {
   const keep: FeedItem[] = [];
   const received = Date.now();
   for (const e of events) {
@@ -77,19 +68,15 @@ async function open() {
     connected.set(true);
   };
   ws.onmessage = (m) => {
-    const msg = JSON.parse(m.data as string) as {
-      type: string;
-      positions?: LivePosition[];
-      events?: (GeoEvent | EtaEvent)[];
-    };
+    const msg = JSON.parse(m.data as string) as LiveMessage;
     if (msg.type === 'snapshot') {
       positions.clear();
-      for (const p of msg.positions ?? []) positions.set(p.driver_id, p);
-      emit(msg.positions ?? [], true);
+      for (const p of msg.positions) positions.set(p.driver_id, p);
+      emit(msg.positions, true);
     } else if (msg.type === 'delta') {
-      for (const p of msg.positions ?? []) positions.set(p.driver_id, p);
-      if (msg.positions?.length) emit(msg.positions, false);
-      if (msg.events?.length) pushEvents(msg.events);
+      for (const p of msg.positions) positions.set(p.driver_id, p);
+      if (msg.positions.length) emit(msg.positions, false);
+      if (msg.events.length) pushEvents(msg.events);
     }
   };
   ws.onclose = () => {

@@ -31,6 +31,7 @@ pub mod geo_store;
 pub mod geofence;
 pub mod history;
 pub mod hub;
+pub mod live_message;
 pub mod osmand;
 pub mod shipment_live;
 pub mod simulate;

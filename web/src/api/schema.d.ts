@@ -1181,6 +1181,40 @@ export interface components {
             /** @description The global value this tier falls back to. */
             default: components["schemas"]["TierLimit"];
         };
+        /** @description A shipment's live ETA. */
+        EtaChange: {
+            /** Format: int64 */
+            shipment_id: number;
+            /** Format: int64 */
+            driver_id: number;
+            /** @description `pickup` or `delivery`. */
+            next_stop: string;
+            /** Format: date-time */
+            eta: string;
+            /** Format: double */
+            distance_remaining_m: number;
+            /** @description The ETA is after the end of the stop's window. */
+            late: boolean;
+        };
+        /** @description A stored geofence or stop event (`GET /tracking/geofence-events` lists the same). */
+        FenceCrossing: {
+            /** Format: int64 */
+            id: number;
+            /** @description `enter`, `exit` or `dwell` for geofences; `arrived_pickup` or `arrived_delivery` for stops. */
+            kind: string;
+            /** Format: int64 */
+            geofence_id?: number | null;
+            /** Format: int64 */
+            shipment_id?: number | null;
+            /** Format: int64 */
+            driver_id: number;
+            /** Format: date-time */
+            at: string;
+            /** Format: double */
+            lat: number;
+            /** Format: double */
+            lon: number;
+        };
         /** @description One rejected field: a JSON path such as `pickup.lat` and a sentence saying what is wrong. */
         FieldError: {
             field: string;
@@ -1345,6 +1379,37 @@ export interface components {
             start: string;
             /** Format: date-time */
             end: string;
+        };
+        /** @description One event on the live feed, tagged by `type`. */
+        LiveEventBody: (components["schemas"]["FenceCrossing"] & {
+            /** @enum {string} */
+            type: "geofence";
+        }) | (components["schemas"]["FenceCrossing"] & {
+            /** @enum {string} */
+            type: "arrival";
+        }) | (components["schemas"]["EtaChange"] & {
+            /** @enum {string} */
+            type: "eta";
+        });
+        /** @description A message on the live feed: one `snapshot` on connect, then `delta`s. */
+        LiveMessage: {
+            /** @description Server clock, epoch milliseconds. */
+            server_time: components["schemas"]["i64"];
+            /** @description Latest position of every visible driver. */
+            positions: components["schemas"]["LivePosition"][];
+            /** @enum {string} */
+            type: "snapshot";
+        } | {
+            /** @description Drivers that moved since the last message (newest fix each). */
+            positions: components["schemas"]["LivePosition"][];
+            events: components["schemas"]["LiveEventBody"][];
+            /**
+             * Format: int64
+             * @description Events this subscriber missed because it read too slowly.
+             */
+            events_dropped: number;
+            /** @enum {string} */
+            type: "delta";
         };
         /** @description A driver's position as the live map shows it (and as `latest_positions` stores it). */
         LivePosition: {
@@ -2107,6 +2172,8 @@ export interface components {
             /** Format: date-time */
             end: string;
         };
+        /** Format: int64 */
+        i64: number;
     };
     responses: never;
     parameters: never;
@@ -3732,12 +3799,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description WebSocket */
+            /** @description WebSocket; every message is a LiveMessage */
             101: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LiveMessage"];
+                };
             };
             401: {
                 headers: {

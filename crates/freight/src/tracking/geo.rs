@@ -12,12 +12,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-
 use super::fix::Fix;
 use super::geo_store::{self, ActiveShipment, NewEvent, ShipmentTracking, TrackingUpdate};
 use super::geofence::{step, Point, Presence, Shape, Transition};
 use super::hub::LiveEvent;
+use super::live_message::{EtaChange, FenceCrossing, LiveEventBody};
 use super::TrackingConfig;
 use crate::db::{Db, Tx};
 use crate::domain::time::{now_ms, Millis};
@@ -271,11 +270,22 @@ impl Engine {
         let mut live = Vec::with_capacity(events.len() + updates.len());
         for e in &events {
             let id = geo_store::insert_event(tx, e, now).await?;
-            let body = json!({
-                "type": if e.geofence_id.is_some() { "geofence" } else { "arrival" },
-                "id": id, "kind": e.kind, "geofence_id": e.geofence_id, "shipment_id": e.shipment_id,
-                "driver_id": e.driver_id, "at": crate::domain::time::to_datetime(e.at), "lat": e.lat, "lon": e.lon,
-            });
+            let crossing = FenceCrossing {
+                id,
+                kind: e.kind,
+                geofence_id: e.geofence_id,
+                shipment_id: e.shipment_id,
+                driver_id: e.driver_id,
+                at: e.at,
+                lat: e.lat,
+                lon: e.lon,
+            };
+            let body = if e.geofence_id.is_some() {
+                LiveEventBody::Geofence(crossing)
+            } else {
+                LiveEventBody::Arrival(crossing)
+            }
+            .to_value();
             live.push((
                 e.org_id,
                 LiveEvent {
@@ -293,11 +303,15 @@ impl Engine {
                 .iter()
                 .find(|s| s.id == u.shipment_id)
                 .map_or(0, |s| s.driver_id);
-            let body = json!({
-                "type": "eta", "shipment_id": u.shipment_id, "driver_id": driver_id, "next_stop": u.next_stop,
-                "eta": crate::domain::time::to_datetime(u.eta_at), "distance_remaining_m": u.distance_remaining_m.round(),
-                "late": u.late,
-            });
+            let body = LiveEventBody::Eta(EtaChange {
+                shipment_id: u.shipment_id,
+                driver_id,
+                next_stop: u.next_stop,
+                eta: u.eta_at,
+                distance_remaining_m: u.distance_remaining_m.round(),
+                late: u.late,
+            })
+            .to_value();
             live.push((u.org_id, LiveEvent { driver_id, body }));
         }
         let finished = std::mem::take(&mut *lock(&self.departed));

@@ -12,7 +12,6 @@ use axum::response::Response;
 use axum::Json;
 use futures::{SinkExt, StreamExt};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -25,6 +24,7 @@ use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::ApiQuery;
 use crate::state::AppState;
 use crate::tracking::hub::{BBox, LiveFilter, LivePosition};
+use crate::tracking::live_message::LiveMessage;
 use crate::tracking::{store, ConnectionGuard};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -131,7 +131,8 @@ async fn latest_positions(
 /// then `{"type":"delta","positions":[…],"events":[…]}`. Every position carries the server's
 /// `received_at`.
 #[utoipa::path(get, path = "/tracking/live", tag = "tracking", params(LiveQuery),
-    responses((status = 101, description = "WebSocket"), (status = 401, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 101, description = "WebSocket; every message is a LiveMessage", body = LiveMessage),
+        (status = 401, body = Problem), (status = 422, body = Problem)))]
 async fn live_feed(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -152,7 +153,8 @@ async fn live_feed(
     Ok(ws.on_upgrade(move |socket| live_socket(state, principal.org_id, filter, socket, guard)))
 }
 
-/// A delta message, encoded in one pass (no intermediate `Value`).
+/// A delta message ([`LiveMessage::Delta`] on the wire), encoded in one pass from the hub's
+/// already-encoded events.
 #[derive(Serialize)]
 struct Delta<'a> {
     #[serde(rename = "type")]
@@ -173,12 +175,14 @@ async fn live_socket(
     // Subscribe before the snapshot so nothing published in between is missed.
     let subscription = state.tracking.subscribe(org_id, filter.clone());
     let snapshot = state.tracking.snapshot(org_id, &filter);
-    let first = json!({"type": "snapshot", "server_time": now_ms(), "positions": snapshot});
-    if sink
-        .send(Message::Text(first.to_string().into()))
-        .await
-        .is_err()
-    {
+    let first = LiveMessage::Snapshot {
+        server_time: now_ms(),
+        positions: snapshot,
+    };
+    let Ok(first) = serde_json::to_string(&first) else {
+        return;
+    };
+    if sink.send(Message::Text(first.into())).await.is_err() {
         return;
     }
     let stopping = state.tracking.stopping();
@@ -208,5 +212,51 @@ async fn live_socket(
                 break;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tracking::live_message::{EtaChange, LiveEventBody};
+
+    #[test]
+    fn delta_encoder_writes_what_the_documented_message_says() {
+        let position = LivePosition {
+            driver_id: 7,
+            vehicle_id: Some(3),
+            lat: 30.27,
+            lon: -97.74,
+            speed: Some(12.0),
+            heading: None,
+            accuracy: Some(5.0),
+            battery: None,
+            timestamp: 1_790_000_000_000,
+            received_at: 1_790_000_000_040,
+        };
+        let event = LiveEventBody::Eta(EtaChange {
+            shipment_id: 11,
+            driver_id: 7,
+            next_stop: "delivery",
+            eta: 1_790_000_900_000,
+            distance_remaining_m: 4200.0,
+            late: false,
+        });
+        let events = std::collections::VecDeque::from([event.to_value()]);
+        let encoded = serde_json::to_value(Delta {
+            kind: "delta",
+            positions: std::slice::from_ref(&position),
+            events: &events,
+            events_dropped: 2,
+        })
+        .unwrap();
+        let documented = serde_json::to_value(LiveMessage::Delta {
+            positions: vec![position],
+            events: vec![event],
+            events_dropped: 2,
+        })
+        .unwrap();
+        assert_eq!(encoded, documented);
+        assert_eq!(encoded["events"][0]["type"], "eta");
     }
 }
