@@ -299,6 +299,19 @@ impl TestApp {
         self.send(Method::POST, path, Some(token), Some(body)).await
     }
 
+    /// A merge-patch sent with `If-Match` for `version`.
+    pub async fn patch(&self, path: &str, token: &str, version: i64, body: Value) -> Reply {
+        let etag = format!("\"{version}\"");
+        self.send_with(
+            Method::PATCH,
+            path,
+            Some(token),
+            Some(body),
+            &[("if-match", &etag)],
+        )
+        .await
+    }
+
     /// Logs in with the test password and returns the access token.
     pub async fn login(&self, email: &str) -> String {
         self.login_with(email, PASSWORD).await

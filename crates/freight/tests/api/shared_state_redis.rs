@@ -64,13 +64,7 @@ async fn writes_are_seen_by_both_instances(a: TestApp, b: TestApp) {
     warm(&b, token, &path).await;
 
     let edited = a
-        .send_with(
-            Method::PATCH,
-            &path,
-            Some(token),
-            Some(json!({"notes": "now with liftgate"})),
-            &[("if-match", "\"1\"")],
-        )
+        .patch(&path, token, 1, json!({"notes": "now with liftgate"}))
         .await;
     assert_eq!(edited.status, 200);
     let read = b.get(&path, token).await;
@@ -178,13 +172,7 @@ async fn without_redis_an_instance_does_not_see_another_instances_writes_until_i
     let path = format!("/api/v1/shipments/{}", created["id"]);
     warm(&b, token, &path).await;
     let edited = a
-        .send_with(
-            Method::PATCH,
-            &path,
-            Some(token),
-            Some(json!({"notes": "now with liftgate"})),
-            &[("if-match", "\"1\"")],
-        )
+        .patch(&path, token, 1, json!({"notes": "now with liftgate"}))
         .await;
     assert_eq!(edited.status, 200);
     assert_eq!(b.get(&path, token).await.header("etag"), Some("\"1\""));
@@ -232,24 +220,12 @@ async fn with_redis_down_the_cache_is_bypassed_and_revocation_asks_the_database(
     let path = format!("/api/v1/shipments/{}", created["id"]);
     warm(&b, token, &path).await;
     let edited = a
-        .send_with(
-            Method::PATCH,
-            &path,
-            Some(token),
-            Some(json!({"notes": "edited on A"})),
-            &[("if-match", "\"1\"")],
-        )
+        .patch(&path, token, 1, json!({"notes": "edited on A"}))
         .await;
     assert_eq!(edited.status, 200);
     assert_eq!(b.get(&path, token).await.body["notes"], "edited on A");
     let edited = b
-        .send_with(
-            Method::PATCH,
-            &path,
-            Some(token),
-            Some(json!({"notes": "edited on B"})),
-            &[("if-match", "\"2\"")],
-        )
+        .patch(&path, token, 2, json!({"notes": "edited on B"}))
         .await;
     assert_eq!(edited.status, 200, "a write succeeds without Redis");
     assert_eq!(b.get(&path, token).await.body["notes"], "edited on B");
