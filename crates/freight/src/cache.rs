@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -28,6 +28,9 @@ use crate::db::generations::{Generations, Subject};
 pub struct Cached {
     pub body: Bytes,
     pub etag: Option<String>,
+    /// Where each item of a cached page ends, worked out once per cached body by whoever
+    /// needs it (the live-tracking merge) and shared by every hit.
+    pub item_ends: Arc<OnceLock<Vec<(i64, usize)>>>,
 }
 
 /// Hit and miss counts of one key family.
@@ -126,6 +129,7 @@ impl Cache {
         let cached = Cached {
             etag: etag_of(&value),
             body: Bytes::from(body),
+            item_ends: Arc::default(),
         };
         if let Some(key) = key {
             self.store.insert(key, cached.clone()).await;

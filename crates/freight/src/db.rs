@@ -14,6 +14,7 @@
 
 pub mod api_keys;
 pub mod auth_sessions;
+mod checkpoint;
 pub mod customers;
 pub mod dashboard;
 pub mod drivers;
@@ -27,17 +28,18 @@ pub mod route_plans;
 pub mod shipment_writes;
 pub mod shipments;
 pub mod sql;
+mod sqlite;
 pub mod users;
 pub mod vehicles;
+mod write_lane;
 
 use std::future::Future;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow};
+use sqlx::any::{AnyPoolOptions, AnyQueryResult, AnyRow};
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
 pub use sql::Sql;
@@ -144,6 +146,10 @@ struct Inner {
     statements: AtomicU64,
     log: QueryLog,
     generations: Arc<generations::Generations>,
+    /// SQLite only: copies the WAL back into the database file off the write path.
+    checkpointer: Option<checkpoint::Checkpointer>,
+    /// SQLite only: the thread write operations run on (see [`Db::write`]).
+    write_lane: Option<write_lane::WriteLane>,
     /// Whether statements are timed into metrics, the query log and spans.
     instrumented: std::sync::atomic::AtomicBool,
     /// Registered with the process recorder when instrumentation is switched on.
@@ -164,22 +170,15 @@ impl Db {
         } else {
             anyhow::bail!("DATABASE_URL must start with sqlite: or postgres: (got `{url}`)");
         };
-        let (read, write) = match backend {
+        let (read, write, checkpointer, write_lane) = match backend {
             Backend::Sqlite => {
-                let url = sqlite_url_with_create(url);
-                let connect = AnyConnectOptions::from_str(&url)?;
-                let write = sqlite_pool(1, options)
-                    .connect_with(connect.clone())
-                    .await
-                    .with_context(|| format!("opening SQLite database {url}"))?;
-                // WAL is a property of the file: set it once, before readers open.
-                sqlx::query("PRAGMA journal_mode = WAL")
-                    .execute(&write)
-                    .await?;
-                let read = sqlite_pool(options.max_connections.clamp(2, 8), options)
-                    .connect_with(connect)
-                    .await?;
-                (read, write)
+                let opened = sqlite::open(url, options).await?;
+                (
+                    opened.read,
+                    opened.write,
+                    Some(opened.checkpointer),
+                    Some(opened.lane),
+                )
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -191,7 +190,7 @@ impl Db {
                     .connect(url)
                     .await
                     .context("connecting to PostgreSQL")?;
-                (pool.clone(), pool)
+                (pool.clone(), pool, None, None)
             }
         };
         Ok(Db {
@@ -202,6 +201,8 @@ impl Db {
                 statements: AtomicU64::new(0),
                 log: QueryLog::default(),
                 generations: Default::default(),
+                checkpointer,
+                write_lane,
                 instrumented: std::sync::atomic::AtomicBool::new(true),
                 metrics: std::sync::OnceLock::new(),
             }),
@@ -338,10 +339,36 @@ impl Db {
         self.run(sql, q.fetch_one(&self.inner.write)).await
     }
 
+    /// A single write statement outside a transaction that may return a row.
+    pub async fn fetch_optional_write<'q, O>(&self, q: QueryAs<'q, O>) -> sqlx::Result<Option<O>>
+    where
+        O: Send + Unpin + for<'r> FromRow<'r, AnyRow>,
+    {
+        let sql = sqlx::Execute::sql(&q);
+        self.run(sql, q.fetch_optional(&self.inner.write)).await
+    }
+
     /// A single write statement outside a transaction.
     pub async fn execute<'q>(&self, q: Query<'q>) -> sqlx::Result<AnyQueryResult> {
         let sql = sqlx::Execute::sql(&q);
         self.run(sql, q.execute(&self.inner.write)).await
+    }
+
+    /// Runs a write operation (everything it does while it needs the write connection) on
+    /// SQLite's writer thread; on PostgreSQL, right here. Hot write paths use this so the
+    /// single SQLite writer is never held by a task waiting for a busy worker.
+    pub async fn write<T, E>(
+        &self,
+        operation: impl Future<Output = Result<T, E>> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<sqlx::Error> + Send + 'static,
+    {
+        match &self.inner.write_lane {
+            Some(lane) => lane.run(operation).await,
+            None => operation.await,
+        }
     }
 
     /// Starts a write transaction. Multi-row writes always happen inside one.
@@ -357,6 +384,9 @@ impl Db {
     pub async fn close(&self) {
         self.inner.read.close().await;
         self.inner.write.close().await;
+        if let Some(checkpointer) = &self.inner.checkpointer {
+            checkpointer.stop();
+        }
     }
 }
 
@@ -403,37 +433,6 @@ impl Tx {
     pub async fn commit(self) -> sqlx::Result<()> {
         let db = self.db;
         db.run("COMMIT", self.tx.commit()).await
-    }
-}
-
-fn sqlite_pool(max: u32, options: &DbOptions) -> AnyPoolOptions {
-    AnyPoolOptions::new()
-        .max_connections(max)
-        .min_connections(1)
-        // A local file cannot drop the connection; skip the ping before every checkout.
-        .test_before_acquire(false)
-        .acquire_timeout(options.acquire_timeout)
-        .after_connect(|conn, _meta| {
-            Box::pin(async move {
-                conn.execute(
-                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000; PRAGMA temp_store = MEMORY; \
-                     PRAGMA wal_autocheckpoint = 16384;",
-                )
-                .await?;
-                Ok(())
-            })
-        })
-}
-
-/// SQLite URLs open read-write-create unless the caller chose a mode.
-fn sqlite_url_with_create(url: &str) -> String {
-    if url.contains("mode=") || url.contains(":memory:") {
-        url.to_string()
-    } else if url.contains('?') {
-        format!("{url}&mode=rwc")
-    } else {
-        format!("{url}?mode=rwc")
     }
 }
 

@@ -22,6 +22,7 @@ pub mod observability;
 pub mod planning;
 pub mod ratelimit;
 pub mod redis_link;
+pub mod runtime;
 pub mod seed;
 pub mod startup;
 pub mod state;

@@ -13,6 +13,12 @@ use freight::seed::{self, DEMO_LOGINS, DEMO_PASSWORD};
 use freight::startup::{shutdown_signal, Application};
 use freight::{auth, bench, telemetry};
 
+// The service allocates many short-lived buffers from many threads (request bodies, rows
+// crossing from SQLite's worker threads); mimalloc's per-thread heaps serve that pattern
+// without the lock and consolidation cost glibc's allocator showed in profiles.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "freight",
@@ -140,13 +146,23 @@ fn print_demo_logins(port: u16) {
     );
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
-    let telemetry = telemetry::init();
-    let result = run(Cli::parse().command).await;
-    telemetry.shutdown();
-    result
+    let command = Cli::parse().command;
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    // Only the server lowers its request workers (see `freight::runtime`); other commands,
+    // the load benchmark among them, must not hand a lowered priority to processes they start.
+    if matches!(command, Command::Serve { .. }) {
+        let nice = freight::runtime::worker_nice_from_env()?;
+        runtime.on_thread_start(move || freight::runtime::lower_current_thread_priority(nice));
+    }
+    runtime.build()?.block_on(async {
+        let telemetry = telemetry::init();
+        let result = run(command).await;
+        telemetry.shutdown();
+        result
+    })
 }
 
 async fn run(command: Command) -> anyhow::Result<()> {

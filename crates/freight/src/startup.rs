@@ -18,7 +18,7 @@ use crate::db::{auth_sessions, idempotency, Db, DbOptions};
 use crate::domain::time::now_ms;
 use crate::http;
 use crate::redis_link::RedisLink;
-use crate::state::AppState;
+use crate::state::{AppState, Services};
 
 /// A bound, ready-to-serve application.
 pub struct Application {
@@ -87,7 +87,7 @@ impl Application {
             config.cache_enabled(),
             db.generations().clone(),
         );
-        let state = AppState {
+        let state = AppState::new(Services {
             db,
             config: Arc::new(config),
             tokens: Arc::new(tokens),
@@ -97,7 +97,7 @@ impl Application {
             cache,
             tracking,
             rate_limits,
-        };
+        });
         Ok(Application { listener, state })
     }
 

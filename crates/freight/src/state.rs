@@ -8,9 +8,27 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::Db;
 
-/// Cheap to clone: everything inside is behind an `Arc` or is a pool handle.
+/// Shared by every request: cloning it (axum does, per request and per extractor) is one
+/// reference count, and its parts are reached through `Deref` (`state.db`, `state.cache`).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> AppState {
+        AppState(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// What the state holds.
+pub struct Services {
     pub db: Db,
     pub config: Arc<Config>,
     pub tokens: Arc<TokenKeys>,

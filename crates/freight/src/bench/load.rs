@@ -52,6 +52,12 @@ enum Op {
     Update,
 }
 
+impl Op {
+    fn writes(self) -> bool {
+        matches!(self, Op::Create | Op::Update)
+    }
+}
+
 /// Relative weights of the read operations (writes are `--write-percent`).
 const READS: &[(Op, u32)] = &[
     (Op::List, 25),
@@ -69,6 +75,9 @@ pub struct LoadReport {
     pub errors: u64,
     pub requests_per_sec: f64,
     pub latency: Percentiles,
+    /// The same, for the reads alone and for the writes (create, update) alone.
+    pub read_latency: Percentiles,
+    pub write_latency: Percentiles,
     /// Read-cache hit rate over the run (from the server's /metrics), when exported.
     pub cache_hit_rate: Option<f64>,
 }
@@ -109,10 +118,16 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<LoadReport> {
         "  requests {}  errors {}  throughput {:.0} req/s",
         report.requests, report.errors, report.requests_per_sec
     );
-    println!(
-        "  latency p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
-        report.latency.p50_ms, report.latency.p90_ms, report.latency.p99_ms, report.latency.max_ms
-    );
+    for (label, p) in [
+        ("latency", &report.latency),
+        ("  reads", &report.read_latency),
+        (" writes", &report.write_latency),
+    ] {
+        println!(
+            "  {label} p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
+            p.p50_ms, p.p90_ms, p.p99_ms, p.max_ms
+        );
+    }
     if let Some(rate) = report.cache_hit_rate {
         println!("  cache hit rate {:.1} %", rate * 100.0);
     }
@@ -262,11 +277,17 @@ async fn drive(url: &str, args: &LoadArgs) -> anyhow::Result<LoadReport> {
             .await
         }));
     }
-    let mut samples = Vec::new();
+    let (mut samples, mut reads, mut writes) = (Vec::new(), Vec::new(), Vec::new());
     let mut errors = 0;
     for w in workers {
         let (s, e) = w.await?;
-        samples.extend(s);
+        for (op, us) in s {
+            samples.push(us);
+            match op.writes() {
+                true => writes.push(us),
+                false => reads.push(us),
+            }
+        }
         errors += e;
     }
     let elapsed = args.duration_secs as f64;
@@ -278,6 +299,8 @@ async fn drive(url: &str, args: &LoadArgs) -> anyhow::Result<LoadReport> {
         errors,
         requests_per_sec: requests as f64 / elapsed,
         latency: percentiles(&mut samples),
+        read_latency: percentiles(&mut reads),
+        write_latency: percentiles(&mut writes),
         cache_hit_rate: None,
     })
 }
@@ -324,7 +347,7 @@ async fn worker_loop(
     fixture: std::sync::Arc<Fixture>,
     measure_from: Instant,
     deadline: Instant,
-) -> (Vec<u32>, u64) {
+) -> (Vec<(Op, u32)>, u64) {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut samples = Vec::with_capacity(16_384);
     let mut errors = 0;
@@ -346,6 +369,7 @@ async fn worker_loop(
     ];
     while Instant::now() < deadline {
         let op = pick(&mut rng, write_percent);
+        let own_before_request = own.last().copied();
         let began = Instant::now();
         let request = match op {
             Op::List => client.get(format!("{url}/api/v1/shipments?limit=20")),
@@ -400,7 +424,13 @@ async fn worker_loop(
             Err(_) => false,
         };
         if began >= measure_from && Instant::now() <= deadline {
-            samples.push(began.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+            let us = began.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
+            // An update before this worker created anything is sent as a list.
+            let sent = match op == Op::Update && own_before_request.is_none() {
+                true => Op::List,
+                false => op,
+            };
+            samples.push((sent, us));
             if !ok {
                 errors += 1;
             }

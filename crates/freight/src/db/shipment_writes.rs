@@ -17,7 +17,7 @@ use crate::http::error::{ApiError, ApiResult};
 /// Who is writing, recorded on the event.
 pub struct Actor<'a>(pub &'a str);
 
-/// Inserts a shipment and its first event.
+/// Creates a shipment with its first event (see [`insert`]).
 pub async fn create(
     db: &Db,
     scope: &Scope,
@@ -25,25 +25,103 @@ pub async fn create(
     status: ShipmentStatus,
     actor: Actor<'_>,
 ) -> ApiResult<Shipment> {
-    let mut tx = db.begin().await?;
-    ensure_customer(&mut tx, scope.org_id, fields.customer_id).await?;
+    let (db, scope, fields, actor) = (
+        db.clone(),
+        scope.clone(),
+        fields.clone(),
+        actor.0.to_owned(),
+    );
+    db.clone()
+        .write(async move { insert(&db, &scope, &fields, status, Actor(&actor)).await })
+        .await
+}
+
+/// Edits a shipment's fields at the client's version (see [`edit`]).
+pub async fn update(
+    db: &Db,
+    scope: &Scope,
+    id: i64,
+    expected_version: i64,
+    change: impl FnOnce(&mut ShipmentFields) -> Result<(), ApiError> + Send + 'static,
+) -> ApiResult<Shipment> {
+    let (db, scope) = (db.clone(), scope.clone());
+    db.clone()
+        .write(async move { edit(&db, &scope, id, expected_version, change).await })
+        .await
+}
+
+/// Moves a shipment to another status (see [`change_status`]).
+pub async fn transition(
+    db: &Db,
+    scope: &Scope,
+    id: i64,
+    to: ShipmentStatus,
+    note: &str,
+    actor: Actor<'_>,
+    permit: impl FnOnce(ShipmentStatus) -> Result<(), ApiError> + Send + 'static,
+) -> ApiResult<Shipment> {
+    let (db, scope, note, actor) = (
+        db.clone(),
+        scope.clone(),
+        note.to_owned(),
+        actor.0.to_owned(),
+    );
+    db.clone()
+        .write(
+            async move { change_status(&db, &scope, id, to, &note, Actor(&actor), permit).await },
+        )
+        .await
+}
+
+/// Assigns a driver and vehicle (see [`assign_now`]).
+pub async fn assign(
+    db: &Db,
+    scope: &Scope,
+    id: i64,
+    driver_id: i64,
+    vehicle_id: i64,
+    actor: Actor<'_>,
+) -> ApiResult<Shipment> {
+    let (db, scope, actor) = (db.clone(), scope.clone(), actor.0.to_owned());
+    db.clone()
+        .write(
+            async move { assign_now(&db, &scope, id, driver_id, vehicle_id, Actor(&actor)).await },
+        )
+        .await
+}
+
+/// Inserts a shipment and its first event.
+async fn insert(
+    db: &Db,
+    scope: &Scope,
+    fields: &ShipmentFields,
+    status: ShipmentStatus,
+    actor: Actor<'_>,
+) -> ApiResult<Shipment> {
     let now = now_ms();
+    // One statement, atomic on its own: the customer check is its SELECT (no row comes back
+    // for a customer outside the organization) and the `created` event is written by the
+    // database from `created_by` (migration 0005). SQLite's single writer is held for just it.
     let mut sql = Sql::new(
         "INSERT INTO shipments (org_id, reference, customer_id, status, priority, weight_kg, volume_m3, pallets, \
          declared_value_cents, currency, notes, pickup_address, pickup_lat, pickup_lon, pickup_window_start, \
          pickup_window_end, pickup_service_minutes, delivery_address, delivery_lat, delivery_lon, \
-         delivery_window_start, delivery_window_end, delivery_service_minutes, created_at, updated_at, version) VALUES (",
+         delivery_window_start, delivery_window_end, delivery_service_minutes, created_at, updated_at, version, \
+         created_by) SELECT ",
     );
     sql.bind(scope.org_id).push(", ");
     push_field_values(&mut sql, fields, status);
-    sql.push(", ")
-        .bind(now)
-        .push(", ")
-        .bind(now)
-        .push(", 1) RETURNING id");
-    let inserted: Result<NewId, _> = tx.fetch_one(sql.query_as()).await;
+    sql.push(", ").bind(now).push(", ").bind(now);
+    sql.push(", 1, ").bind(actor.0);
+    sql.push(" FROM customers WHERE org_id = ")
+        .bind(scope.org_id)
+        .push(" AND id = ")
+        .bind(fields.customer_id)
+        .push(" RETURNING id");
+    let inserted: Result<Option<NewId>, _> = db.fetch_optional_write(sql.query_as()).await;
     let id = match inserted {
-        Ok(row) => row.id,
+        Ok(Some(row)) => row.id,
+        Ok(None) => return Err(unknown_customer(fields.customer_id)),
         Err(e) if is_unique_violation(&e) => {
             return Err(ApiError::Conflict {
                 code: "duplicate_reference",
@@ -56,17 +134,6 @@ pub async fn create(
         }
         Err(e) => return Err(e.into()),
     };
-    record_event(
-        &mut tx,
-        scope.org_id,
-        id,
-        None,
-        status,
-        actor.0,
-        "created",
-        now,
-    )
-    .await?;
     let meta = ShipmentMeta {
         id,
         status,
@@ -75,7 +142,6 @@ pub async fn create(
         version: 1,
     };
     let shipment = Shipment::assemble(meta, fields.clone(), None, None);
-    tx.commit().await?;
     let mut changed = text_subjects(&[&fields.reference, &fields.notes]);
     changed.extend([Subject::Shipments, Subject::Status(status)]);
     db.generations().bump(scope.org_id, &changed).await;
@@ -117,37 +183,102 @@ fn push_field_values(sql: &mut Sql, f: &ShipmentFields, status: ShipmentStatus) 
 }
 
 /// Applies `edit` to the current fields and saves them if the client's version is current.
-pub async fn update(
+async fn edit(
     db: &Db,
     scope: &Scope,
     id: i64,
     expected_version: i64,
     edit: impl FnOnce(&mut ShipmentFields) -> Result<(), ApiError>,
 ) -> ApiResult<Shipment> {
-    let mut tx = db.begin().await?;
-    let current = lock_row(&mut tx, scope, id)
+    // Optimistic all the way: the row is read outside any transaction and the UPDATE only
+    // applies while the version is still the one read, so the single SQLite writer is held
+    // for one statement, not four.
+    let current = read_row(db, scope, id)
         .await?
         .ok_or(ApiError::NotFound("shipment"))?;
-    if current.version != expected_version {
-        return Err(ApiError::PreconditionFailed {
-            current_version: current.version,
-        });
-    }
-    if current.status.is_terminal() {
-        return Err(ApiError::Conflict {
-            code: "shipment_closed",
-            detail: format!("a {} shipment can no longer be edited", current.status),
-            field: None,
-        });
-    }
+    check_editable(&current, expected_version)?;
     let mut fields = current.fields();
     edit(&mut fields)?;
     fields.check().map_err(ApiError::Validation)?;
     if fields.customer_id != current.customer_id {
-        ensure_customer(&mut tx, scope.org_id, fields.customer_id).await?;
+        ensure_customer(db, scope.org_id, fields.customer_id).await?;
     }
+    let now = now_ms();
     let mut sql = Sql::new("UPDATE shipments SET ");
-    let f = &fields;
+    push_field_assignments(&mut sql, &fields);
+    sql.push(", updated_at = ")
+        .bind(now)
+        .push(", version = version + 1");
+    sql.push(" WHERE org_id = ")
+        .bind(scope.org_id)
+        .push(" AND id = ")
+        .bind(id);
+    sql.push(" AND version = ").bind(expected_version);
+    let updated = match db.execute(sql.query()).await {
+        Ok(done) => done.rows_affected(),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ApiError::Conflict {
+                code: "duplicate_reference",
+                detail: format!(
+                    "reference `{}` is already used by another shipment",
+                    fields.reference
+                ),
+                field: Some("reference"),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if updated == 0 {
+        // Someone else wrote in between: answer with what the row is now.
+        let now_row = read_row(db, scope, id)
+            .await?
+            .ok_or(ApiError::NotFound("shipment"))?;
+        check_editable(&now_row, expected_version)?;
+        return Err(ApiError::PreconditionFailed {
+            current_version: now_row.version,
+        });
+    }
+    let before = current.fields();
+    let mut changed = text_subjects(&[
+        &before.reference,
+        &before.notes,
+        &fields.reference,
+        &fields.notes,
+    ]);
+    changed.extend([
+        Subject::Shipments,
+        Subject::Shipment(id),
+        Subject::Status(current.status),
+    ]);
+    let (driver, vehicle) = current.summaries();
+    let meta = ShipmentMeta {
+        updated_at: now,
+        version: current.version + 1,
+        ..current.meta()
+    };
+    let shipment = Shipment::assemble(meta, fields, driver, vehicle);
+    db.generations().bump(scope.org_id, &changed).await;
+    Ok(shipment)
+}
+
+/// An edit needs the client's version to be current and the shipment to be open.
+fn check_editable(row: &ShipmentRow, expected_version: i64) -> ApiResult<()> {
+    if row.version != expected_version {
+        return Err(ApiError::PreconditionFailed {
+            current_version: row.version,
+        });
+    }
+    if row.status.is_terminal() {
+        return Err(ApiError::Conflict {
+            code: "shipment_closed",
+            detail: format!("a {} shipment can no longer be edited", row.status),
+            field: None,
+        });
+    }
+    Ok(())
+}
+
+fn push_field_assignments(sql: &mut Sql, f: &ShipmentFields) {
     sql.push("reference = ")
         .bind(f.reference.as_str())
         .push(", customer_id = ")
@@ -177,55 +308,10 @@ pub async fn update(
         sql.push(&format!(", {prefix}_service_minutes = "))
             .bind(stop.service_minutes);
     }
-    let now = now_ms();
-    sql.push(", updated_at = ")
-        .bind(now)
-        .push(", version = version + 1");
-    sql.push(" WHERE org_id = ")
-        .bind(scope.org_id)
-        .push(" AND id = ")
-        .bind(id);
-    sql.push(" AND version = ").bind(expected_version);
-    match tx.execute(sql.query()).await {
-        Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => {
-            return Err(ApiError::Conflict {
-                code: "duplicate_reference",
-                detail: format!(
-                    "reference `{}` is already used by another shipment",
-                    f.reference
-                ),
-                field: Some("reference"),
-            })
-        }
-        Err(e) => return Err(e.into()),
-    }
-    let before = current.fields();
-    let mut changed = text_subjects(&[
-        &before.reference,
-        &before.notes,
-        &fields.reference,
-        &fields.notes,
-    ]);
-    changed.extend([
-        Subject::Shipments,
-        Subject::Shipment(id),
-        Subject::Status(current.status),
-    ]);
-    let (driver, vehicle) = current.summaries();
-    let meta = ShipmentMeta {
-        updated_at: now,
-        version: current.version + 1,
-        ..current.meta()
-    };
-    let shipment = Shipment::assemble(meta, fields, driver, vehicle);
-    tx.commit().await?;
-    db.generations().bump(scope.org_id, &changed).await;
-    Ok(shipment)
 }
 
 /// Moves a shipment to `to` if the lifecycle allows it and `permit` accepts the change.
-pub async fn transition(
+async fn change_status(
     db: &Db,
     scope: &Scope,
     id: i64,
@@ -310,7 +396,7 @@ pub async fn transition(
 }
 
 /// Assigns a driver and vehicle, moving a booked shipment to `assigned`.
-pub async fn assign(
+async fn assign_now(
     db: &Db,
     scope: &Scope,
     id: i64,
@@ -465,20 +551,33 @@ pub(crate) async fn record_event(
     .map(|_| ())
 }
 
-async fn ensure_customer(tx: &mut Tx, org_id: i64, customer_id: i64) -> ApiResult<()> {
-    let found: Option<NewId> = tx
+/// Customers never move between organizations, so the check reads from the read pool.
+async fn ensure_customer(db: &Db, org_id: i64, customer_id: i64) -> ApiResult<()> {
+    let found: Option<NewId> = db
         .fetch_optional(
             sqlx::query_as("SELECT id FROM customers WHERE org_id = $1 AND id = $2")
                 .bind(org_id)
                 .bind(customer_id),
         )
         .await?;
-    found.map(|_| ()).ok_or_else(|| {
-        ApiError::field(
-            "customer_id",
-            format!("no customer {customer_id} in this organization"),
-        )
-    })
+    found
+        .map(|_| ())
+        .ok_or_else(|| unknown_customer(customer_id))
+}
+
+fn unknown_customer(customer_id: i64) -> ApiError {
+    ApiError::field(
+        "customer_id",
+        format!("no customer {customer_id} in this organization"),
+    )
+}
+
+/// Reads the row an optimistic write starts from.
+async fn read_row(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<ShipmentRow>> {
+    let mut sql = Sql::new(SELECT_SHIPMENT);
+    push_scope(&mut sql, scope);
+    sql.push(" AND s.id = ").bind(id);
+    db.fetch_optional(sql.query_as()).await
 }
 
 /// Reads the row to change, locking it on PostgreSQL (SQLite has a single writer already).

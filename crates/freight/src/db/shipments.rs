@@ -147,16 +147,39 @@ pub(crate) struct ShipmentRow {
     pub vehicle_type: Option<String>,
 }
 
-/// Columns selected for the read model (PostgreSQL's tsvector column is never selected).
-pub(crate) const SELECT_SHIPMENT: &str = "SELECT s.id, s.reference, s.customer_id, s.status, s.priority, \
+/// The read model's columns (PostgreSQL's tsvector column is never selected), written as a
+/// macro so the two `FROM` variants below can be built at compile time.
+macro_rules! shipment_columns {
+    () => {
+        "SELECT s.id, s.reference, s.customer_id, s.status, s.priority, \
     s.weight_kg, s.volume_m3, s.pallets, s.declared_value_cents, s.currency, s.notes, s.driver_id, s.vehicle_id, \
     s.pickup_address, s.pickup_lat, s.pickup_lon, s.pickup_window_start, s.pickup_window_end, s.pickup_service_minutes, \
     s.delivery_address, s.delivery_lat, s.delivery_lon, s.delivery_window_start, s.delivery_window_end, s.delivery_service_minutes, \
     s.created_at, s.updated_at, s.version, \
-    d.name AS driver_name, d.status AS driver_status, v.plate AS vehicle_plate, v.vehicle_type AS vehicle_type \
-    FROM shipments s \
-    LEFT JOIN drivers d ON d.id = s.driver_id AND d.org_id = s.org_id \
-    LEFT JOIN vehicles v ON v.id = s.vehicle_id AND v.org_id = s.org_id";
+    d.name AS driver_name, d.status AS driver_status, v.plate AS vehicle_plate, v.vehicle_type AS vehicle_type"
+    };
+}
+
+/// The driver and vehicle embedded in every shipment.
+macro_rules! fleet_joins {
+    () => {
+        " LEFT JOIN drivers d ON d.id = s.driver_id AND d.org_id = s.org_id \
+    LEFT JOIN vehicles v ON v.id = s.vehicle_id AND v.org_id = s.org_id"
+    };
+}
+
+/// Shipments with their driver and vehicle.
+pub(crate) const SELECT_SHIPMENT: &str =
+    concat!(shipment_columns!(), " FROM shipments s", fleet_joins!());
+
+/// The same, driven by SQLite's full-text index: matches are walked newest first and joined
+/// to their shipment, so a page of a common word reads a page of rows instead of sorting
+/// every match (`CROSS JOIN` keeps SQLite from reordering the loop).
+const SELECT_SHIPMENT_BY_FTS: &str = concat!(
+    shipment_columns!(),
+    " FROM shipments_fts CROSS JOIN shipments s ON s.id = shipments_fts.rowid",
+    fleet_joins!()
+);
 
 impl ShipmentRow {
     pub fn fields(&self) -> ShipmentFields {
@@ -306,7 +329,16 @@ pub async fn list(
     filter: &ShipmentFilter,
     page: PageRequest,
 ) -> sqlx::Result<Vec<Shipment>> {
-    let mut sql = Sql::new(SELECT_SHIPMENT);
+    let search = filter
+        .q
+        .as_deref()
+        .and_then(|q| search_expression(db.backend(), q));
+    let by_fts = search.is_some() && db.backend() == Backend::Sqlite;
+    let (select, order_key) = match by_fts {
+        true => (SELECT_SHIPMENT_BY_FTS, "shipments_fts.rowid"),
+        false => (SELECT_SHIPMENT, "s.id"),
+    };
+    let mut sql = Sql::new(select);
     push_scope(&mut sql, scope);
     if !filter.statuses.is_empty() {
         let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
@@ -328,13 +360,19 @@ pub async fn list(
     if let Some(to) = filter.created_to {
         sql.push(" AND s.created_at < ").bind(to);
     }
-    if let Some(q) = filter.q.as_deref() {
-        push_text_search(&mut sql, db.backend(), q);
+    if let Some(expr) = search {
+        match db.backend() {
+            Backend::Sqlite => sql.push(" AND shipments_fts MATCH ").bind(expr),
+            Backend::Postgres => sql
+                .push(" AND s.search @@ to_tsquery('simple', ")
+                .bind(expr)
+                .push(")"),
+        };
     }
     if let Some(before) = page.before_id {
-        sql.push(" AND s.id < ").bind(before);
+        sql.push(&format!(" AND {order_key} < ")).bind(before);
     }
-    sql.push(" ORDER BY s.id DESC LIMIT ")
+    sql.push(&format!(" ORDER BY {order_key} DESC LIMIT "))
         .bind(page.fetch_limit());
     let rows: Vec<ShipmentRow> = db.fetch_all(sql.query_as()).await?;
     Ok(rows.into_iter().map(Shipment::from).collect())
@@ -349,33 +387,18 @@ pub(crate) fn search_terms(q: &str) -> Vec<String> {
         .collect()
 }
 
-fn push_text_search(sql: &mut Sql, backend: Backend, q: &str) {
+/// The backend's full-text query for `q`: every word, each as a prefix. `None` when `q` has
+/// no words.
+fn search_expression(backend: Backend, q: &str) -> Option<String> {
     let terms = search_terms(q);
     if terms.is_empty() {
-        return;
+        return None;
     }
-    match backend {
-        Backend::Sqlite => {
-            let expr = terms
-                .iter()
-                .map(|t| format!("\"{t}\"*"))
-                .collect::<Vec<_>>()
-                .join(" AND ");
-            sql.push(" AND s.id IN (SELECT rowid FROM shipments_fts WHERE shipments_fts MATCH ")
-                .bind(expr)
-                .push(")");
-        }
-        Backend::Postgres => {
-            let expr = terms
-                .iter()
-                .map(|t| format!("{t}:*"))
-                .collect::<Vec<_>>()
-                .join(" & ");
-            sql.push(" AND s.search @@ to_tsquery('simple', ")
-                .bind(expr)
-                .push(")");
-        }
-    }
+    let (each, joiner): (fn(&String) -> String, _) = match backend {
+        Backend::Sqlite => (|t| format!("\"{t}\"*"), " AND "),
+        Backend::Postgres => (|t| format!("{t}:*"), " & "),
+    };
+    Some(terms.iter().map(each).collect::<Vec<_>>().join(joiner))
 }
 
 /// One shipment if `scope` may see it.

@@ -302,7 +302,7 @@ async fn update_shipment(
     IfMatch(version): IfMatch,
     ApiJson(patch): ApiJson<UpdateShipment>,
 ) -> ApiResult<Response> {
-    let shipment = shipment_writes::update(&state.db, &auth.scope(), id, version, |f| {
+    let shipment = shipment_writes::update(&state.db, &auth.scope(), id, version, move |f| {
         if let Some(v) = patch.customer_id {
             f.customer_id = v;
         }
@@ -391,7 +391,7 @@ async fn transition_shipment(
         body.to,
         &body.note,
         Actor(&actor),
-        |from| {
+        move |from| {
             if policy::may_transition(role, from, body.to) {
                 Ok(())
             } else {

@@ -15,7 +15,7 @@
 //! recorded arrivals and late flag stay.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use super::geo_store::ShipmentTracking;
 use crate::domain::time::Millis;
@@ -99,12 +99,19 @@ impl LiveShipments {
 
     /// A page `{"data":[{"id":…},…],…}` with `tracking` added to each tracked item, or `None`
     /// when nothing on it is tracked.
-    pub fn merge_page(&self, org_id: i64, body: &[u8]) -> Option<Vec<u8>> {
+    /// `item_ends` caches where `body`'s items end, so a cached page is scanned once.
+    pub fn merge_page(
+        &self,
+        org_id: i64,
+        body: &[u8],
+        item_ends_of_body: &OnceLock<Vec<(i64, usize)>>,
+    ) -> Option<Vec<u8>> {
         let orgs = self.orgs.read().unwrap_or_else(|e| e.into_inner());
         let shipments = orgs.get(&org_id).filter(|s| !s.is_empty())?;
-        let inserts: Vec<(usize, &str)> = item_ends(body)
-            .into_iter()
-            .filter_map(|(id, end)| shipments.get(&id).map(|e| (end, &*e.json)))
+        let inserts: Vec<(usize, &str)> = item_ends_of_body
+            .get_or_init(|| item_ends(body))
+            .iter()
+            .filter_map(|(id, end)| shipments.get(id).map(|e| (*end, &*e.json)))
             .collect();
         if inserts.is_empty() {
             return None;
@@ -190,12 +197,17 @@ mod tests {
         let live = LiveShipments::default();
         live.apply(1, facts(7, Some(1_800_000_000_000), None), 0);
         let body = br#"{"data":[{"id":9,"notes":"a } in \"text\" {","driver":{"id":7}},{"id":7,"pickup":{"lat":1.0}}],"next_cursor":null}"#;
-        let merged = live.merge_page(1, body).expect("one item is tracked");
+        let merged = live
+            .merge_page(1, body, &OnceLock::new())
+            .expect("one item is tracked");
         let v: serde_json::Value = serde_json::from_slice(&merged).unwrap();
         assert!(v["data"][0].get("tracking").is_none());
         assert_eq!(v["data"][1]["tracking"]["next_stop"], "delivery");
         assert_eq!(v["data"][1]["pickup"]["lat"], 1.0);
-        assert!(live.merge_page(2, body).is_none(), "other organizations");
+        assert!(
+            live.merge_page(2, body, &OnceLock::new()).is_none(),
+            "other organizations"
+        );
         assert!(live.merge_one(2, 7, br#"{"id":7}"#).is_none());
         let one = live.merge_one(1, 7, br#"{"id":7,"x":{}}"#).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&one).unwrap();

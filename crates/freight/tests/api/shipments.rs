@@ -11,6 +11,8 @@ both_backends!(
     illegal_transitions_name_the_current_and_allowed_statuses,
     lists_filter_and_search,
     cursor_pagination_visits_every_shipment_once,
+    search_pages_walk_matches_newest_first_within_the_organization,
+    concurrent_edits_at_one_version_let_exactly_one_through,
     listing_costs_the_same_statements_whatever_the_page_size,
 );
 
@@ -294,6 +296,76 @@ async fn cursor_pagination_visits_every_shipment_once(app: TestApp) {
     app.get("/api/v1/shipments?limit=1000", token)
         .await
         .assert_problem(422);
+}
+
+async fn search_pages_walk_matches_newest_first_within_the_organization(app: TestApp) {
+    let org = app.seed_org("search-pages").await;
+    let other = app.seed_org("search-other").await;
+    let with_notes = |customer: i64, notes: &str| {
+        let mut body = shipment_body(customer);
+        body["notes"] = json!(notes);
+        body
+    };
+    let mut matching = Vec::new();
+    for i in 0..7 {
+        let body = with_notes(org.customer, &format!("pallet {i} of widgets"));
+        matching.push(app.create_shipment(&org, body).await["id"].as_i64().unwrap());
+        // Interleaved: a non-matching shipment here and a matching one in another tenant.
+        app.create_shipment(&org, with_notes(org.customer, "bolts"))
+            .await;
+        app.create_shipment(&other, with_notes(other.customer, "widgets"))
+            .await;
+    }
+    let token = org.token(Role::Dispatcher);
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/shipments?q=widget&limit=3".to_string();
+    loop {
+        let page = app.get(&path, token).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let data = page.body["data"].as_array().unwrap();
+        assert!(data.len() <= 3);
+        seen.extend(data.iter().map(|s| s["id"].as_i64().unwrap()));
+        match page.body["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/shipments?q=widget&limit=3&cursor={c}"),
+            None => break,
+        }
+    }
+    matching.reverse();
+    assert_eq!(seen, matching, "every match once, newest first, no other tenant's");
+    // Search combines with the other filters.
+    let first = matching[0];
+    let cancelled = transition(&app, token, first, "cancelled").await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    let page = app
+        .get("/api/v1/shipments?q=widgets&status=cancelled", token)
+        .await;
+    let ids: Vec<i64> = page.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [first]);
+}
+
+async fn concurrent_edits_at_one_version_let_exactly_one_through(app: TestApp) {
+    let org = app.seed_org("races").await;
+    let created = app.create_shipment(&org, shipment_body(org.customer)).await;
+    let path = format!("/api/v1/shipments/{}", created["id"]);
+    let token = org.token(Role::Dispatcher);
+    let edits = (0..8).map(|i| {
+        app.patch(&path, token, 1, json!({"notes": format!("editor {i}")}))
+    });
+    let replies = futures::future::join_all(edits).await;
+    let won: Vec<_> = replies.iter().filter(|r| r.status == 200).collect();
+    assert_eq!(won.len(), 1, "exactly one edit applies at version 1");
+    for lost in replies.iter().filter(|r| r.status != 200) {
+        assert_eq!(lost.status, 412, "{}", lost.body);
+        assert_eq!(lost.body["current_version"], 2);
+    }
+    let now = app.get(&path, token).await;
+    assert_eq!(now.body["version"], 2);
+    assert_eq!(now.body["notes"], won[0].body["notes"], "the winner's edit is stored");
 }
 
 async fn listing_costs_the_same_statements_whatever_the_page_size(app: TestApp) {

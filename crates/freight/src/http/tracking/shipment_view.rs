@@ -37,8 +37,14 @@ pub fn merge_one(state: &AppState, org_id: i64, shipment_id: i64, mut cached: Ca
 
 /// A cached page of shipments with `tracking` merged into each tracked item.
 pub fn merge_page(state: &AppState, org_id: i64, mut cached: Cached) -> Cached {
-    if let Some(body) = state.tracking.shipments().merge_page(org_id, &cached.body) {
+    let merged = state
+        .tracking
+        .shipments()
+        .merge_page(org_id, &cached.body, &cached.item_ends);
+    if let Some(body) = merged {
         cached.body = Bytes::from(body);
+        // The offsets belong to the cached body, not to this merged copy.
+        cached.item_ends = Default::default();
     }
     cached
 }
