@@ -103,10 +103,13 @@ pub async fn create(db: &Db, scope: &Scope, f: &CustomerFields) -> ApiResult<Cus
     let now = now_ms();
     let row: NewId = db
         .fetch_one_write(
+            // Not kept prepared: sqlx's `Any` driver binds a NULL `f64` as PostgreSQL `float4`,
+            // and a statement prepared that way rejects the next real coordinate.
             sqlx::query_as(
                 "INSERT INTO customers (org_id, name, tier, email, phone, address, lat, lon, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
             )
+            .persistent(false)
             .bind(scope.org_id)
             .bind(&f.name)
             .bind(f.tier.as_str())
@@ -132,10 +135,12 @@ pub async fn update(
 ) -> ApiResult<Customer> {
     let result = db
         .execute(
+            // Not kept prepared, for the NULL coordinates (see `create`).
             sqlx::query(
                 "UPDATE customers SET name = $1, tier = $2, email = $3, phone = $4, address = $5, lat = $6, lon = $7, \
                  updated_at = $8, version = version + 1 WHERE org_id = $9 AND id = $10 AND version = $11",
             )
+            .persistent(false)
             .bind(&f.name)
             .bind(f.tier.as_str())
             .bind(&f.email)

@@ -91,10 +91,13 @@ pub async fn create(db: &Db, scope: &Scope, n: &NewIncident) -> ApiResult<Incide
         })?;
     let row: NewId = db
         .fetch_one_write(
+            // Not kept prepared: sqlx's `Any` driver binds a NULL `f64` as PostgreSQL `float4`,
+            // and a statement prepared that way rejects the next real coordinate.
             sqlx::query_as(
                 "INSERT INTO safety_incidents (org_id, driver_id, kind, severity, occurred_at, lat, lon, description, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             )
+            .persistent(false)
             .bind(scope.org_id)
             .bind(n.driver_id)
             .bind(n.kind.as_str())

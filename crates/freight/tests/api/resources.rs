@@ -12,7 +12,38 @@ both_backends!(
     vehicles_have_unique_plates_and_capacity_limits_assignment,
     incidents_are_recorded_per_driver,
     admins_create_users_who_can_log_in,
+    optional_coordinates_may_be_absent_then_present,
 );
+
+/// Optional floats bound as NULL must not spoil the statement for the next real value (sqlx's
+/// `Any` driver sends a NULL `f64` to PostgreSQL as `float4`; see `db/customers.rs`).
+async fn optional_coordinates_may_be_absent_then_present(app: TestApp) {
+    let org = app.seed_org("nullfloat").await;
+    let token = org.token(Role::Admin);
+    for i in 0..12 {
+        let (lat, lon) = match i % 2 {
+            0 => (json!(null), json!(null)),
+            _ => (json!(30.3), json!(-97.7)),
+        };
+        let customer = app
+            .post(
+                "/api/v1/customers",
+                token,
+                json!({"name": format!("Shipper {i}"), "tier": "standard", "lat": lat, "lon": lon}),
+            )
+            .await;
+        assert_eq!(customer.status, 201, "customer {i}: {}", customer.body);
+        let incident = app
+            .post(
+                "/api/v1/incidents",
+                token,
+                json!({"driver_id": org.driver, "kind": "harsh_braking", "severity": "low",
+                       "occurred_at": chrono::Utc::now().to_rfc3339(), "lat": lat, "lon": lon}),
+            )
+            .await;
+        assert_eq!(incident.status, 201, "incident {i}: {}", incident.body);
+    }
+}
 
 async fn customers_can_be_created_read_and_edited(app: TestApp) {
     let org = app.seed_org("cust").await;

@@ -309,7 +309,11 @@ async fn search_pages_walk_matches_newest_first_within_the_organization(app: Tes
     let mut matching = Vec::new();
     for i in 0..7 {
         let body = with_notes(org.customer, &format!("pallet {i} of widgets"));
-        matching.push(app.create_shipment(&org, body).await["id"].as_i64().unwrap());
+        matching.push(
+            app.create_shipment(&org, body).await["id"]
+                .as_i64()
+                .unwrap(),
+        );
         // Interleaved: a non-matching shipment here and a matching one in another tenant.
         app.create_shipment(&org, with_notes(org.customer, "bolts"))
             .await;
@@ -331,7 +335,10 @@ async fn search_pages_walk_matches_newest_first_within_the_organization(app: Tes
         }
     }
     matching.reverse();
-    assert_eq!(seen, matching, "every match once, newest first, no other tenant's");
+    assert_eq!(
+        seen, matching,
+        "every match once, newest first, no other tenant's"
+    );
     // Search combines with the other filters.
     let first = matching[0];
     let cancelled = transition(&app, token, first, "cancelled").await;
@@ -353,9 +360,7 @@ async fn concurrent_edits_at_one_version_let_exactly_one_through(app: TestApp) {
     let created = app.create_shipment(&org, shipment_body(org.customer)).await;
     let path = format!("/api/v1/shipments/{}", created["id"]);
     let token = org.token(Role::Dispatcher);
-    let edits = (0..8).map(|i| {
-        app.patch(&path, token, 1, json!({"notes": format!("editor {i}")}))
-    });
+    let edits = (0..8).map(|i| app.patch(&path, token, 1, json!({"notes": format!("editor {i}")})));
     let replies = futures::future::join_all(edits).await;
     let won: Vec<_> = replies.iter().filter(|r| r.status == 200).collect();
     assert_eq!(won.len(), 1, "exactly one edit applies at version 1");
@@ -365,7 +370,10 @@ async fn concurrent_edits_at_one_version_let_exactly_one_through(app: TestApp) {
     }
     let now = app.get(&path, token).await;
     assert_eq!(now.body["version"], 2);
-    assert_eq!(now.body["notes"], won[0].body["notes"], "the winner's edit is stored");
+    assert_eq!(
+        now.body["notes"], won[0].body["notes"],
+        "the winner's edit is stored"
+    );
 }
 
 async fn listing_costs_the_same_statements_whatever_the_page_size(app: TestApp) {
