@@ -418,10 +418,19 @@ async fn worker_loop(
                 true
             }
             Ok(response) => {
-                let _ = response.bytes().await;
+                let status = response.status();
+                let body = response.text().await.unwrap_or_default();
+                if errors < 3 {
+                    eprintln!("{op:?} answered {status}: {body:.300}");
+                }
                 false
             }
-            Err(_) => false,
+            Err(e) => {
+                if errors < 3 {
+                    eprintln!("{op:?} failed: {e:#}");
+                }
+                false
+            }
         };
         if began >= measure_from && Instant::now() <= deadline {
             let us = began.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;

@@ -44,7 +44,7 @@ pub(super) async fn open(url: &str, options: &DbOptions) -> anyhow::Result<Opene
                 .min_connections(readers)
                 .connect_with(connect.clone())
                 .await?;
-            let checkpointer = Checkpointer::spawn(&connect).await?;
+            let checkpointer = Checkpointer::spawn(&connect, write.clone()).await?;
             Ok::<_, anyhow::Error>((read, write, checkpointer))
         })
         .await?;
