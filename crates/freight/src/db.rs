@@ -25,6 +25,7 @@ pub mod organizations;
 pub mod rate_limits;
 pub mod ratings;
 pub mod route_plans;
+mod shipment_edits;
 pub mod shipment_writes;
 pub mod shipments;
 pub mod sql;

@@ -1,13 +1,15 @@
 //! Writing shipments: create, edit, status transitions and assignment.
 //!
-//! Each write runs in one transaction that also records the shipment event, so a status
-//! never changes without its history, and a rejected write leaves nothing behind.
+//! Each write is atomic with its shipment event (one transaction, or for a booking one
+//! statement and a trigger), so a status never changes without its history, and a rejected
+//! write leaves nothing behind. The public functions run the write on SQLite's write lane
+//! (`Db::write`); edits live in `shipment_edits`.
 
 use super::generations::{text_subjects, Subject};
 use super::shipments::{
     push_scope, DriverSummary, Shipment, ShipmentMeta, ShipmentRow, VehicleSummary, SELECT_SHIPMENT,
 };
-use super::{is_unique_violation, Backend, Db, NewId, Sql, Tx};
+use super::{is_unique_violation, shipment_edits, Backend, Db, NewId, Sql, Tx};
 use crate::auth::Scope;
 use crate::domain::shipment::ShipmentFields;
 use crate::domain::time::now_ms;
@@ -36,7 +38,7 @@ pub async fn create(
         .await
 }
 
-/// Edits a shipment's fields at the client's version (see [`edit`]).
+/// Edits a shipment's fields at the client's version (see [`shipment_edits::edit`]).
 pub async fn update(
     db: &Db,
     scope: &Scope,
@@ -46,7 +48,7 @@ pub async fn update(
 ) -> ApiResult<Shipment> {
     let (db, scope) = (db.clone(), scope.clone());
     db.clone()
-        .write(async move { edit(&db, &scope, id, expected_version, change).await })
+        .write(async move { shipment_edits::edit(&db, &scope, id, expected_version, change).await })
         .await
 }
 
@@ -122,16 +124,7 @@ async fn insert(
     let id = match inserted {
         Ok(Some(row)) => row.id,
         Ok(None) => return Err(unknown_customer(fields.customer_id)),
-        Err(e) if is_unique_violation(&e) => {
-            return Err(ApiError::Conflict {
-                code: "duplicate_reference",
-                detail: format!(
-                    "reference `{}` is already used by another shipment",
-                    fields.reference
-                ),
-                field: Some("reference"),
-            })
-        }
+        Err(e) if is_unique_violation(&e) => return Err(duplicate_reference(&fields.reference)),
         Err(e) => return Err(e.into()),
     };
     let meta = ShipmentMeta {
@@ -179,134 +172,6 @@ fn push_field_values(sql: &mut Sql, f: &ShipmentFields, status: ShipmentStatus) 
             .push(", ")
             .bind(stop.window_end);
         sql.push(", ").bind(stop.service_minutes);
-    }
-}
-
-/// Applies `edit` to the current fields and saves them if the client's version is current.
-async fn edit(
-    db: &Db,
-    scope: &Scope,
-    id: i64,
-    expected_version: i64,
-    edit: impl FnOnce(&mut ShipmentFields) -> Result<(), ApiError>,
-) -> ApiResult<Shipment> {
-    // Optimistic all the way: the row is read outside any transaction and the UPDATE only
-    // applies while the version is still the one read, so the single SQLite writer is held
-    // for one statement, not four.
-    let current = read_row(db, scope, id)
-        .await?
-        .ok_or(ApiError::NotFound("shipment"))?;
-    check_editable(&current, expected_version)?;
-    let mut fields = current.fields();
-    edit(&mut fields)?;
-    fields.check().map_err(ApiError::Validation)?;
-    if fields.customer_id != current.customer_id {
-        ensure_customer(db, scope.org_id, fields.customer_id).await?;
-    }
-    let now = now_ms();
-    let mut sql = Sql::new("UPDATE shipments SET ");
-    push_field_assignments(&mut sql, &fields);
-    sql.push(", updated_at = ")
-        .bind(now)
-        .push(", version = version + 1");
-    sql.push(" WHERE org_id = ")
-        .bind(scope.org_id)
-        .push(" AND id = ")
-        .bind(id);
-    sql.push(" AND version = ").bind(expected_version);
-    let updated = match db.execute(sql.query()).await {
-        Ok(done) => done.rows_affected(),
-        Err(e) if is_unique_violation(&e) => {
-            return Err(ApiError::Conflict {
-                code: "duplicate_reference",
-                detail: format!(
-                    "reference `{}` is already used by another shipment",
-                    fields.reference
-                ),
-                field: Some("reference"),
-            })
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if updated == 0 {
-        // Someone else wrote in between: answer with what the row is now.
-        let now_row = read_row(db, scope, id)
-            .await?
-            .ok_or(ApiError::NotFound("shipment"))?;
-        check_editable(&now_row, expected_version)?;
-        return Err(ApiError::PreconditionFailed {
-            current_version: now_row.version,
-        });
-    }
-    let before = current.fields();
-    let mut changed = text_subjects(&[
-        &before.reference,
-        &before.notes,
-        &fields.reference,
-        &fields.notes,
-    ]);
-    changed.extend([
-        Subject::Shipments,
-        Subject::Shipment(id),
-        Subject::Status(current.status),
-    ]);
-    let (driver, vehicle) = current.summaries();
-    let meta = ShipmentMeta {
-        updated_at: now,
-        version: current.version + 1,
-        ..current.meta()
-    };
-    let shipment = Shipment::assemble(meta, fields, driver, vehicle);
-    db.generations().bump(scope.org_id, &changed).await;
-    Ok(shipment)
-}
-
-/// An edit needs the client's version to be current and the shipment to be open.
-fn check_editable(row: &ShipmentRow, expected_version: i64) -> ApiResult<()> {
-    if row.version != expected_version {
-        return Err(ApiError::PreconditionFailed {
-            current_version: row.version,
-        });
-    }
-    if row.status.is_terminal() {
-        return Err(ApiError::Conflict {
-            code: "shipment_closed",
-            detail: format!("a {} shipment can no longer be edited", row.status),
-            field: None,
-        });
-    }
-    Ok(())
-}
-
-fn push_field_assignments(sql: &mut Sql, f: &ShipmentFields) {
-    sql.push("reference = ")
-        .bind(f.reference.as_str())
-        .push(", customer_id = ")
-        .bind(f.customer_id);
-    sql.push(", priority = ")
-        .bind(f.priority.as_str())
-        .push(", weight_kg = ")
-        .bind(f.weight_kg);
-    sql.push(", volume_m3 = ")
-        .bind(f.volume_m3)
-        .push(", pallets = ")
-        .bind(f.pallets);
-    sql.push(", declared_value_cents = ")
-        .bind(f.declared_value_cents)
-        .push(", currency = ")
-        .bind(f.currency.as_str());
-    sql.push(", notes = ").bind(f.notes.as_str());
-    for (prefix, stop) in [("pickup", &f.pickup), ("delivery", &f.delivery)] {
-        sql.push(&format!(", {prefix}_address = "))
-            .bind(stop.address.as_str());
-        sql.push(&format!(", {prefix}_lat = ")).bind(stop.lat);
-        sql.push(&format!(", {prefix}_lon = ")).bind(stop.lon);
-        sql.push(&format!(", {prefix}_window_start = "))
-            .bind(stop.window_start);
-        sql.push(&format!(", {prefix}_window_end = "))
-            .bind(stop.window_end);
-        sql.push(&format!(", {prefix}_service_minutes = "))
-            .bind(stop.service_minutes);
     }
 }
 
@@ -552,7 +417,7 @@ pub(crate) async fn record_event(
 }
 
 /// Customers never move between organizations, so the check reads from the read pool.
-async fn ensure_customer(db: &Db, org_id: i64, customer_id: i64) -> ApiResult<()> {
+pub(super) async fn ensure_customer(db: &Db, org_id: i64, customer_id: i64) -> ApiResult<()> {
     let found: Option<NewId> = db
         .fetch_optional(
             sqlx::query_as("SELECT id FROM customers WHERE org_id = $1 AND id = $2")
@@ -565,19 +430,19 @@ async fn ensure_customer(db: &Db, org_id: i64, customer_id: i64) -> ApiResult<()
         .ok_or_else(|| unknown_customer(customer_id))
 }
 
+pub(super) fn duplicate_reference(reference: &str) -> ApiError {
+    ApiError::Conflict {
+        code: "duplicate_reference",
+        detail: format!("reference `{reference}` is already used by another shipment"),
+        field: Some("reference"),
+    }
+}
+
 fn unknown_customer(customer_id: i64) -> ApiError {
     ApiError::field(
         "customer_id",
         format!("no customer {customer_id} in this organization"),
     )
-}
-
-/// Reads the row an optimistic write starts from.
-async fn read_row(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<ShipmentRow>> {
-    let mut sql = Sql::new(SELECT_SHIPMENT);
-    push_scope(&mut sql, scope);
-    sql.push(" AND s.id = ").bind(id);
-    db.fetch_optional(sql.query_as()).await
 }
 
 /// Reads the row to change, locking it on PostgreSQL (SQLite has a single writer already).

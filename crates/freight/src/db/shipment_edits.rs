@@ -1,0 +1,141 @@
+//! Editing a shipment's fields: optimistic concurrency without a transaction.
+//!
+//! The row is read from the read pool and the `UPDATE` applies only while the version is still
+//! the one read, so SQLite's single writer is held for one statement; a lost race is answered
+//! from a fresh read (412 with the current version, or 409 when the shipment has closed).
+
+use super::generations::{text_subjects, Subject};
+use super::shipment_writes::{duplicate_reference, ensure_customer};
+use super::shipments::{push_scope, Shipment, ShipmentMeta, ShipmentRow, SELECT_SHIPMENT};
+use super::{is_unique_violation, Db, Sql};
+use crate::auth::Scope;
+use crate::domain::shipment::ShipmentFields;
+use crate::domain::time::now_ms;
+use crate::http::error::{ApiError, ApiResult};
+
+/// Applies `edit` to the current fields and saves them if the client's version is current.
+pub(super) async fn edit(
+    db: &Db,
+    scope: &Scope,
+    id: i64,
+    expected_version: i64,
+    edit: impl FnOnce(&mut ShipmentFields) -> Result<(), ApiError>,
+) -> ApiResult<Shipment> {
+    // Optimistic all the way: the row is read outside any transaction and the UPDATE only
+    // applies while the version is still the one read, so the single SQLite writer is held
+    // for one statement, not four.
+    let current = read_row(db, scope, id)
+        .await?
+        .ok_or(ApiError::NotFound("shipment"))?;
+    check_editable(&current, expected_version)?;
+    let mut fields = current.fields();
+    edit(&mut fields)?;
+    fields.check().map_err(ApiError::Validation)?;
+    if fields.customer_id != current.customer_id {
+        ensure_customer(db, scope.org_id, fields.customer_id).await?;
+    }
+    let now = now_ms();
+    let mut sql = Sql::new("UPDATE shipments SET ");
+    push_field_assignments(&mut sql, &fields);
+    sql.push(", updated_at = ")
+        .bind(now)
+        .push(", version = version + 1");
+    sql.push(" WHERE org_id = ")
+        .bind(scope.org_id)
+        .push(" AND id = ")
+        .bind(id);
+    sql.push(" AND version = ").bind(expected_version);
+    let updated = match db.execute(sql.query()).await {
+        Ok(done) => done.rows_affected(),
+        Err(e) if is_unique_violation(&e) => return Err(duplicate_reference(&fields.reference)),
+        Err(e) => return Err(e.into()),
+    };
+    if updated == 0 {
+        // Someone else wrote in between: answer with what the row is now.
+        let now_row = read_row(db, scope, id)
+            .await?
+            .ok_or(ApiError::NotFound("shipment"))?;
+        check_editable(&now_row, expected_version)?;
+        return Err(ApiError::PreconditionFailed {
+            current_version: now_row.version,
+        });
+    }
+    let before = current.fields();
+    let mut changed = text_subjects(&[
+        &before.reference,
+        &before.notes,
+        &fields.reference,
+        &fields.notes,
+    ]);
+    changed.extend([
+        Subject::Shipments,
+        Subject::Shipment(id),
+        Subject::Status(current.status),
+    ]);
+    let (driver, vehicle) = current.summaries();
+    let meta = ShipmentMeta {
+        updated_at: now,
+        version: current.version + 1,
+        ..current.meta()
+    };
+    let shipment = Shipment::assemble(meta, fields, driver, vehicle);
+    db.generations().bump(scope.org_id, &changed).await;
+    Ok(shipment)
+}
+
+/// An edit needs the client's version to be current and the shipment to be open.
+fn check_editable(row: &ShipmentRow, expected_version: i64) -> ApiResult<()> {
+    if row.version != expected_version {
+        return Err(ApiError::PreconditionFailed {
+            current_version: row.version,
+        });
+    }
+    if row.status.is_terminal() {
+        return Err(ApiError::Conflict {
+            code: "shipment_closed",
+            detail: format!("a {} shipment can no longer be edited", row.status),
+            field: None,
+        });
+    }
+    Ok(())
+}
+
+fn push_field_assignments(sql: &mut Sql, f: &ShipmentFields) {
+    sql.push("reference = ")
+        .bind(f.reference.as_str())
+        .push(", customer_id = ")
+        .bind(f.customer_id);
+    sql.push(", priority = ")
+        .bind(f.priority.as_str())
+        .push(", weight_kg = ")
+        .bind(f.weight_kg);
+    sql.push(", volume_m3 = ")
+        .bind(f.volume_m3)
+        .push(", pallets = ")
+        .bind(f.pallets);
+    sql.push(", declared_value_cents = ")
+        .bind(f.declared_value_cents)
+        .push(", currency = ")
+        .bind(f.currency.as_str());
+    sql.push(", notes = ").bind(f.notes.as_str());
+    for (prefix, stop) in [("pickup", &f.pickup), ("delivery", &f.delivery)] {
+        sql.push(&format!(", {prefix}_address = "))
+            .bind(stop.address.as_str());
+        sql.push(&format!(", {prefix}_lat = ")).bind(stop.lat);
+        sql.push(&format!(", {prefix}_lon = ")).bind(stop.lon);
+        sql.push(&format!(", {prefix}_window_start = "))
+            .bind(stop.window_start);
+        sql.push(&format!(", {prefix}_window_end = "))
+            .bind(stop.window_end);
+        sql.push(&format!(", {prefix}_service_minutes = "))
+            .bind(stop.service_minutes);
+    }
+}
+
+/// Reads the row an optimistic write starts from.
+async fn read_row(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<ShipmentRow>> {
+    let mut sql = Sql::new(SELECT_SHIPMENT);
+    push_scope(&mut sql, scope);
+    sql.push(" AND s.id = ").bind(id);
+    db.fetch_optional(sql.query_as()).await
+}
