@@ -167,12 +167,17 @@ pub struct CreateShipment {
     status: Option<ShipmentStatus>,
 }
 
+/// `IF-<yymmdd>-<8 random letters and digits>`. A clash with an existing reference is
+/// possible (rare), so a booking with a generated reference retries with a new one.
 fn generated_reference() -> String {
-    let token = crate::auth::tokens::random_token(6)
+    let token = crate::auth::tokens::random_token(9)
         .to_uppercase()
         .replace(['-', '_'], "X");
-    format!("IF-{}-{}", Utc::now().format("%y%m%d"), &token[..6])
+    format!("IF-{}-{}", Utc::now().format("%y%m%d"), &token[..8])
 }
+
+/// How many generated references a booking tries before reporting the clash.
+const GENERATED_REFERENCE_ATTEMPTS: usize = 3;
 
 /// Book a shipment.
 #[utoipa::path(post, path = "/shipments", tag = "shipments", request_body = CreateShipment,
@@ -206,7 +211,8 @@ async fn create_shipment(
         amount_cents: 0,
         currency: "USD".into(),
     });
-    let fields = ShipmentFields {
+    let generated = body.reference.is_none();
+    let mut fields = ShipmentFields {
         customer_id,
         reference: body.reference.unwrap_or_else(generated_reference),
         priority: body.priority.unwrap_or(Priority::Normal),
@@ -221,8 +227,21 @@ async fn create_shipment(
     };
     fields.check().map_err(ApiError::Validation)?;
     let actor = auth.principal.actor();
-    let shipment =
-        shipment_writes::create(&state.db, &auth.scope(), &fields, status, Actor(&actor)).await?;
+    let mut attempts = 1;
+    let shipment = loop {
+        match shipment_writes::create(&state.db, &auth.scope(), &fields, status, Actor(&actor))
+            .await
+        {
+            Err(ApiError::Conflict {
+                code: "duplicate_reference",
+                ..
+            }) if generated && attempts < GENERATED_REFERENCE_ATTEMPTS => {
+                attempts += 1;
+                fields.reference = generated_reference();
+            }
+            done => break done?,
+        }
+    };
     let location = format!("/api/v1/shipments/{}", shipment.id);
     Ok((
         StatusCode::CREATED,
