@@ -36,6 +36,12 @@ pub struct Config {
     #[arg(long, env = "FREIGHT_REFRESH_TOKEN_TTL_SECS", default_value_t = 30 * 24 * 3600)]
     pub refresh_token_ttl_secs: u64,
 
+    /// Nice levels the request workers run below the database threads (0 turns it off); see
+    /// `runtime.rs`.
+    #[arg(long, env = "FREIGHT_WORKER_NICE", default_value_t = crate::runtime::DEFAULT_WORKER_NICE,
+          value_parser = clap::value_parser!(i32).range(0..=19))]
+    pub worker_nice: i32,
+
     /// Maximum database connections (PostgreSQL; SQLite readers are capped at 8).
     #[arg(long, env = "FREIGHT_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
@@ -96,6 +102,7 @@ impl Config {
             jwt_secret: None,
             access_token_ttl_secs: 900,
             refresh_token_ttl_secs: 30 * 24 * 3600,
+            worker_nice: crate::runtime::DEFAULT_WORKER_NICE,
             db_max_connections: 16,
             request_timeout_secs: 30,
             max_body_bytes: 1024 * 1024,

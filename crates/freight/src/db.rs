@@ -9,6 +9,11 @@
 //! Every statement goes through [`Db`] or [`Tx`], which count it. The count backs the
 //! "constant queries per list" guarantee and, later, the performance analyzer.
 //!
+//! **Optional floats.** sqlx's `Any` driver sends a NULL `f64` to PostgreSQL typed `float4`
+//! (sqlx-core 0.8.6 swaps `Real` and `Double` for nulls), and a statement prepared that way
+//! then rejects the next real `f64`. Statements that bind an `Option<f64>` are therefore run
+//! with `.persistent(false)` on PostgreSQL (customers, incidents, geofences, position batches).
+//!
 //! SQLite allows one writer at a time, so writes use a single-connection pool: writers queue
 //! inside the process instead of failing with `SQLITE_BUSY`, and readers keep going under WAL.
 

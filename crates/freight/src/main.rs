@@ -153,8 +153,8 @@ fn main() -> anyhow::Result<()> {
     runtime.enable_all();
     // Only the server lowers its request workers (see `freight::runtime`); other commands,
     // the load benchmark among them, must not hand a lowered priority to processes they start.
-    if matches!(command, Command::Serve { .. }) {
-        let nice = freight::runtime::worker_nice_from_env()?;
+    if let Command::Serve { config, .. } = &command {
+        let nice = config.worker_nice;
         runtime.on_thread_start(move || freight::runtime::lower_current_thread_priority(nice));
     }
     runtime.build()?.block_on(async {

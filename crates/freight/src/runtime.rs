@@ -10,28 +10,9 @@
 //!
 //! Raising a thread's nice value needs no privilege. `FREIGHT_WORKER_NICE=0` turns it off.
 
-use anyhow::Context as _;
-
-/// Nice levels the request workers run below normal, unless `FREIGHT_WORKER_NICE` says.
+/// Nice levels the request workers run below normal unless `FREIGHT_WORKER_NICE` (a `Config`
+/// setting) says otherwise.
 pub const DEFAULT_WORKER_NICE: i32 = 5;
-
-/// `FREIGHT_WORKER_NICE` (0–19), or the default.
-pub fn worker_nice_from_env() -> anyhow::Result<i32> {
-    match std::env::var("FREIGHT_WORKER_NICE") {
-        Ok(v) => {
-            let nice: i32 = v
-                .trim()
-                .parse()
-                .with_context(|| format!("FREIGHT_WORKER_NICE must be 0 to 19, got `{v}`"))?;
-            anyhow::ensure!(
-                (0..=19).contains(&nice),
-                "FREIGHT_WORKER_NICE must be 0 to 19, got {nice}"
-            );
-            Ok(nice)
-        }
-        Err(_) => Ok(DEFAULT_WORKER_NICE),
-    }
-}
 
 /// Sets the calling thread's nice value (Linux: per thread). Failure only costs speed, so it
 /// is logged, not fatal.

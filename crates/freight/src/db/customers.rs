@@ -103,8 +103,7 @@ pub async fn create(db: &Db, scope: &Scope, f: &CustomerFields) -> ApiResult<Cus
     let now = now_ms();
     let row: NewId = db
         .fetch_one_write(
-            // Not kept prepared: sqlx's `Any` driver binds a NULL `f64` as PostgreSQL `float4`,
-            // and a statement prepared that way rejects the next real coordinate.
+            // Not kept prepared: it binds optional floats (see "Optional floats" in `db`).
             sqlx::query_as(
                 "INSERT INTO customers (org_id, name, tier, email, phone, address, lat, lon, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
@@ -135,7 +134,7 @@ pub async fn update(
 ) -> ApiResult<Customer> {
     let result = db
         .execute(
-            // Not kept prepared, for the NULL coordinates (see `create`).
+            // Not kept prepared: it binds optional floats (see "Optional floats" in `db`).
             sqlx::query(
                 "UPDATE customers SET name = $1, tier = $2, email = $3, phone = $4, address = $5, lat = $6, lon = $7, \
                  updated_at = $8, version = version + 1 WHERE org_id = $9 AND id = $10 AND version = $11",

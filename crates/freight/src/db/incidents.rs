@@ -91,8 +91,7 @@ pub async fn create(db: &Db, scope: &Scope, n: &NewIncident) -> ApiResult<Incide
         })?;
     let row: NewId = db
         .fetch_one_write(
-            // Not kept prepared: sqlx's `Any` driver binds a NULL `f64` as PostgreSQL `float4`,
-            // and a statement prepared that way rejects the next real coordinate.
+            // Not kept prepared: it binds optional floats (see "Optional floats" in `db`).
             sqlx::query_as(
                 "INSERT INTO safety_incidents (org_id, driver_id, kind, severity, occurred_at, lat, lon, description, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",

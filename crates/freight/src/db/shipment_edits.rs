@@ -5,9 +5,9 @@
 //! from a fresh read (412 with the current version, or 409 when the shipment has closed).
 
 use super::generations::{text_subjects, Subject};
-use super::shipment_writes::{duplicate_reference, ensure_customer};
-use super::shipments::{push_scope, Shipment, ShipmentMeta, ShipmentRow, SELECT_SHIPMENT};
-use super::{is_unique_violation, Db, Sql};
+use super::shipment_writes::{duplicate_reference, unknown_customer};
+use super::shipments::{get_row, Shipment, ShipmentMeta, ShipmentRow};
+use super::{is_unique_violation, Db, NewId, Sql};
 use crate::auth::Scope;
 use crate::domain::shipment::ShipmentFields;
 use crate::domain::time::now_ms;
@@ -24,7 +24,7 @@ pub(super) async fn edit(
     // Optimistic all the way: the row is read outside any transaction and the UPDATE only
     // applies while the version is still the one read, so the single SQLite writer is held
     // for one statement, not four.
-    let current = read_row(db, scope, id)
+    let current = get_row(db, scope, id)
         .await?
         .ok_or(ApiError::NotFound("shipment"))?;
     check_editable(&current, expected_version)?;
@@ -52,7 +52,7 @@ pub(super) async fn edit(
     };
     if updated == 0 {
         // Someone else wrote in between: answer with what the row is now.
-        let now_row = read_row(db, scope, id)
+        let now_row = get_row(db, scope, id)
             .await?
             .ok_or(ApiError::NotFound("shipment"))?;
         check_editable(&now_row, expected_version)?;
@@ -132,10 +132,16 @@ fn push_field_assignments(sql: &mut Sql, f: &ShipmentFields) {
     }
 }
 
-/// Reads the row an optimistic write starts from.
-async fn read_row(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<ShipmentRow>> {
-    let mut sql = Sql::new(SELECT_SHIPMENT);
-    push_scope(&mut sql, scope);
-    sql.push(" AND s.id = ").bind(id);
-    db.fetch_optional(sql.query_as()).await
+/// Customers never move between organizations, so the check reads from the read pool.
+async fn ensure_customer(db: &Db, org_id: i64, customer_id: i64) -> ApiResult<()> {
+    let found: Option<NewId> = db
+        .fetch_optional(
+            sqlx::query_as("SELECT id FROM customers WHERE org_id = $1 AND id = $2")
+                .bind(org_id)
+                .bind(customer_id),
+        )
+        .await?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| unknown_customer(customer_id))
 }

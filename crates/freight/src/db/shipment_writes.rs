@@ -416,20 +416,6 @@ pub(crate) async fn record_event(
     .map(|_| ())
 }
 
-/// Customers never move between organizations, so the check reads from the read pool.
-pub(super) async fn ensure_customer(db: &Db, org_id: i64, customer_id: i64) -> ApiResult<()> {
-    let found: Option<NewId> = db
-        .fetch_optional(
-            sqlx::query_as("SELECT id FROM customers WHERE org_id = $1 AND id = $2")
-                .bind(org_id)
-                .bind(customer_id),
-        )
-        .await?;
-    found
-        .map(|_| ())
-        .ok_or_else(|| unknown_customer(customer_id))
-}
-
 pub(super) fn duplicate_reference(reference: &str) -> ApiError {
     ApiError::Conflict {
         code: "duplicate_reference",
@@ -438,7 +424,7 @@ pub(super) fn duplicate_reference(reference: &str) -> ApiError {
     }
 }
 
-fn unknown_customer(customer_id: i64) -> ApiError {
+pub(super) fn unknown_customer(customer_id: i64) -> ApiError {
     ApiError::field(
         "customer_id",
         format!("no customer {customer_id} in this organization"),

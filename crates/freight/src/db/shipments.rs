@@ -403,11 +403,15 @@ fn search_expression(backend: Backend, q: &str) -> Option<String> {
 
 /// One shipment if `scope` may see it.
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Shipment>> {
+    Ok(get_row(db, scope, id).await?.map(Shipment::from))
+}
+
+/// The stored row of one shipment if `scope` may see it (optimistic edits start from it).
+pub(crate) async fn get_row(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<ShipmentRow>> {
     let mut sql = Sql::new(SELECT_SHIPMENT);
     push_scope(&mut sql, scope);
     sql.push(" AND s.id = ").bind(id);
-    let row: Option<ShipmentRow> = db.fetch_optional(sql.query_as()).await?;
-    Ok(row.map(Shipment::from))
+    db.fetch_optional(sql.query_as()).await
 }
 
 /// A recorded status change.

@@ -80,30 +80,24 @@ pub async fn insert_fence(
     dwell_secs: Option<i64>,
     now: Millis,
 ) -> sqlx::Result<i64> {
-    // A circle and a polygon are two statements so no float parameter is ever bound as NULL:
-    // sqlx's `Any` driver sends a NULL `f64` as a PostgreSQL `float4`, and the statement it
-    // prepared that way then rejects the next real `f64`.
-    let query = match center {
-        Some((lat, lon, radius_m)) => sqlx::query_as(
-            "INSERT INTO geofences (org_id, name, kind, center_lat, center_lon, radius_m, polygon, dwell_secs, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-        )
-        .bind(org_id)
-        .bind(name)
-        .bind(kind)
-        .bind(lat)
-        .bind(lon)
-        .bind(radius_m),
-        None => sqlx::query_as(
-            "INSERT INTO geofences (org_id, name, kind, center_lat, center_lon, radius_m, polygon, dwell_secs, created_at, updated_at) \
-             VALUES ($1, $2, $3, NULL, NULL, NULL, $4, $5, $6, $6) RETURNING id",
-        )
-        .bind(org_id)
-        .bind(name)
-        .bind(kind),
-    };
     let row: NewId = db
-        .fetch_one_write(query.bind(polygon).bind(dwell_secs).bind(now))
+        .fetch_one_write(
+            sqlx::query_as(
+                "INSERT INTO geofences (org_id, name, kind, center_lat, center_lon, radius_m, polygon, dwell_secs, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+            )
+            // It binds optional floats (see "Optional floats" in `db`).
+            .persistent(false)
+            .bind(org_id)
+            .bind(name)
+            .bind(kind)
+            .bind(center.map(|c| c.0))
+            .bind(center.map(|c| c.1))
+            .bind(center.map(|c| c.2))
+            .bind(polygon)
+            .bind(dwell_secs)
+            .bind(now),
+        )
         .await?;
     Ok(row.id)
 }

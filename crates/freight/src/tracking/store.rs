@@ -105,9 +105,8 @@ fn chunks(len: usize) -> Vec<(usize, usize, usize)> {
 pub async fn insert_positions(tx: &mut Tx, fixes: &[Fix]) -> sqlx::Result<u64> {
     let mut inserted = 0;
     for (size, start, end) in chunks(fixes.len()) {
-        // On PostgreSQL not kept prepared: sqlx's `Any` driver binds a NULL `f64` (a fix without
-        // speed or altitude) as `float4`, and a statement prepared that way rejects the next
-        // real value. SQLite has no parameter types and keeps its prepared statement.
+        // Speed, heading, accuracy and altitude are optional floats (see "Optional floats" in
+        // `db`); SQLite has no parameter types and keeps its prepared statement.
         let keep_prepared = tx.backend() == Backend::Sqlite;
         let mut q = sqlx::query(insert_positions_sql(size, tx.backend())).persistent(keep_prepared);
         for f in &fixes[start..end] {
@@ -137,7 +136,7 @@ pub async fn insert_positions(tx: &mut Tx, fixes: &[Fix]) -> sqlx::Result<u64> {
 /// fix per driver.
 pub async fn upsert_latest(tx: &mut Tx, newest: &[&Fix]) -> sqlx::Result<()> {
     for (size, start, end) in chunks(newest.len()) {
-        // Not kept prepared on PostgreSQL, as in `insert_positions`.
+        // Optional floats, as in `insert_positions`.
         let keep_prepared = tx.backend() == Backend::Sqlite;
         let mut q = sqlx::query(upsert_latest_sql(size, tx.backend())).persistent(keep_prepared);
         for f in &newest[start..end] {
