@@ -33,17 +33,14 @@ impl Observability {
         self.in_flight.load(Ordering::Relaxed)
     }
 
+    /// Counts a request in; the `http_requests_in_flight` gauge is set from this count
+    /// when `/metrics` is scraped, not on every request.
     pub(crate) fn request_started(&self) {
-        let n = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
-        ::metrics::gauge!("http_requests_in_flight").set(n as f64);
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn request_finished(&self) {
-        let n = self
-            .in_flight
-            .fetch_sub(1, Ordering::Relaxed)
-            .saturating_sub(1);
-        ::metrics::gauge!("http_requests_in_flight").set(n as f64);
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

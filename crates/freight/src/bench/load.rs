@@ -69,6 +69,8 @@ const READS: &[(Op, u32)] = &[
 /// The result of a run.
 #[derive(Debug, serde::Serialize)]
 pub struct LoadReport {
+    /// The server driven.
+    pub url: String,
     pub connections: usize,
     pub duration_secs: f64,
     pub requests: u64,
@@ -84,6 +86,13 @@ pub struct LoadReport {
 
 /// Runs the benchmark and prints the report.
 pub async fn run(args: LoadArgs) -> anyhow::Result<LoadReport> {
+    let report = run_quiet(args).await?;
+    print(&report);
+    Ok(report)
+}
+
+/// Runs the benchmark and returns the report without printing it.
+pub async fn run_quiet(args: LoadArgs) -> anyhow::Result<LoadReport> {
     let mut child = None;
     let url = match &args.url {
         Some(url) => url.trim_end_matches('/').to_string(),
@@ -103,7 +112,11 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<LoadReport> {
     if let Some(mut c) = child {
         stop_child(&mut c).await;
     }
-    let report = result?;
+    result
+}
+
+fn print(report: &LoadReport) {
+    let url = report.url.as_str();
     if report.errors * 100 > report.requests.max(1) {
         eprintln!(
             "warning: {} of {} requests failed; the figures below are not valid",
@@ -131,8 +144,9 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<LoadReport> {
     if let Some(rate) = report.cache_hit_rate {
         println!("  cache hit rate {:.1} %", rate * 100.0);
     }
-    println!("{}", serde_json::to_string(&report)?);
-    Ok(report)
+    if let Ok(json) = serde_json::to_string(report) {
+        println!("{json}");
+    }
 }
 
 /// Starts `freight serve --demo` on a free loopback port; returns the child and its base URL.
@@ -293,6 +307,7 @@ async fn drive(url: &str, args: &LoadArgs) -> anyhow::Result<LoadReport> {
     let elapsed = args.duration_secs as f64;
     let requests = samples.len() as u64;
     Ok(LoadReport {
+        url: url.to_string(),
         connections: args.connections,
         duration_secs: elapsed,
         requests,

@@ -1,9 +1,13 @@
 //! `freight bench overhead`: what metrics, tracing and rate limiting cost in throughput.
 //!
-//! Runs the API load benchmark twice against fresh servers of the same build: once with
-//! metrics on, OpenTelemetry exporting every span to a local OTLP receiver (inside this
-//! process) and rate limiting on (limits set high so that the accounting runs but nothing is
-//! refused), and once with all three off. Prints both throughputs and the difference.
+//! Starts two servers of the same build: one with metrics on, OpenTelemetry exporting every
+//! span to a local OTLP receiver (inside this process) and rate limiting on (limits set high
+//! so that the accounting runs but nothing is refused), and one with all three off. After a
+//! warm-up of each, the API load benchmark drives them in alternating slices of a few seconds
+//! (on/off, then off/on, …), so that the two shared cores speeding up or slowing down over a
+//! run (they swing by ±15 % between runs tens of seconds apart) weighs on both alike. Besides
+//! throughput it prints the server's own CPU time per request (from `/proc/<pid>/stat` on
+//! Linux), which the client's share of the cores does not blur.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -15,8 +19,23 @@ use super::load::{self, LoadArgs, LoadReport};
 pub struct OverheadArgs {
     #[arg(long, default_value_t = 64)]
     pub connections: usize,
-    #[arg(long, default_value_t = 15)]
+    /// Measured seconds per configuration, split into slices.
+    #[arg(long, default_value_t = 20)]
     pub duration_secs: u64,
+    /// Seconds per slice.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub slice_secs: u64,
+}
+
+/// One server under test and what its slices added up to.
+struct Subject {
+    name: &'static str,
+    child: tokio::process::Child,
+    url: String,
+    requests: u64,
+    seconds: f64,
+    cpu_seconds: Option<f64>,
+    last: Option<LoadReport>,
 }
 
 /// Starts a receiver that accepts OTLP/HTTP trace exports and counts the bytes.
@@ -41,61 +60,152 @@ async fn start_sink() -> anyhow::Result<(String, Arc<AtomicU64>)> {
     Ok((url, received))
 }
 
-async fn measure(env: &[(&str, &str)], args: &OverheadArgs) -> anyhow::Result<LoadReport> {
-    let (mut child, url) = load::spawn_server_with(env).await?;
-    let load_args = LoadArgs {
-        url: Some(url),
-        connections: args.connections,
-        duration_secs: args.duration_secs,
-        warmup_secs: 3,
-        write_percent: 20,
-        email: "dispatch@infamousfreight.demo".into(),
-    };
-    let report = load::run(load_args).await;
-    load::stop_child(&mut child).await;
-    report
+/// User plus system CPU time of a process in seconds (Linux `/proc`), `None` elsewhere.
+fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid?)).ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    let per_second = rustix::param::clock_ticks_per_second() as f64;
+    Some(ticks / per_second)
 }
 
-/// Runs both configurations and prints the comparison.
+impl Subject {
+    async fn start(name: &'static str, env: &[(&str, &str)]) -> anyhow::Result<Subject> {
+        let (child, url) = load::spawn_server_with(env).await?;
+        Ok(Subject {
+            name,
+            child,
+            url,
+            requests: 0,
+            seconds: 0.0,
+            cpu_seconds: Some(0.0),
+            last: None,
+        })
+    }
+
+    fn load_args(&self, args: &OverheadArgs, duration_secs: u64) -> LoadArgs {
+        LoadArgs {
+            url: Some(self.url.clone()),
+            connections: args.connections,
+            duration_secs,
+            warmup_secs: 0,
+            write_percent: 20,
+            email: "dispatch@infamousfreight.demo".into(),
+        }
+    }
+
+    /// Drives the server for one slice and adds it to the totals.
+    async fn slice(&mut self, args: &OverheadArgs) -> anyhow::Result<()> {
+        let before = cpu_seconds(self.child.id());
+        let report = load::run_quiet(self.load_args(args, args.slice_secs)).await?;
+        let after = cpu_seconds(self.child.id());
+        if report.errors * 100 > report.requests.max(1) {
+            anyhow::bail!(
+                "{}: {} of {} requests failed",
+                self.name,
+                report.errors,
+                report.requests
+            );
+        }
+        self.requests += report.requests;
+        self.seconds += report.duration_secs;
+        self.cpu_seconds = match (self.cpu_seconds, before, after) {
+            (Some(total), Some(b), Some(a)) => Some(total + a - b),
+            _ => None,
+        };
+        println!("  {:<3} {}", self.name, describe(&report));
+        self.last = Some(report);
+        Ok(())
+    }
+
+    fn requests_per_sec(&self) -> f64 {
+        self.requests as f64 / self.seconds.max(f64::MIN_POSITIVE)
+    }
+
+    fn cpu_us_per_request(&self) -> Option<f64> {
+        let cpu = self.cpu_seconds?;
+        (self.requests > 0).then(|| cpu * 1e6 / self.requests as f64)
+    }
+}
+
+fn describe(report: &LoadReport) -> String {
+    format!(
+        "{:>7.0} req/s  p50 {:.2} ms  p99 {:.2} ms  cache hit {:.1} %",
+        report.requests_per_sec,
+        report.latency.p50_ms,
+        report.latency.p99_ms,
+        report.cache_hit_rate.unwrap_or(f64::NAN) * 100.0
+    )
+}
+
+/// Runs both configurations in alternating slices and prints the comparison.
 pub async fn run(args: OverheadArgs) -> anyhow::Result<()> {
     let (sink, received) = start_sink().await?;
     let high = "10000000/900+0";
-    println!("== with metrics, tracing (OTLP to {sink}) and rate limiting");
-    let on = measure(
-        &[
-            ("FREIGHT_METRICS", "on"),
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", &sink),
-            ("FREIGHT_RATE_LIMITS", "on"),
-            ("FREIGHT_RATE_LIMIT_GENERAL", high),
-            ("FREIGHT_RATE_LIMIT_AUTH", high),
-        ],
-        &args,
-    )
-    .await?;
-    println!("== with all three off");
-    let off = measure(
-        &[
-            ("FREIGHT_METRICS", "off"),
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
-            ("FREIGHT_RATE_LIMITS", "off"),
-        ],
-        &args,
-    )
-    .await?;
-    let cost = (off.requests_per_sec - on.requests_per_sec) / off.requests_per_sec * 100.0;
+    let on_env = [
+        ("FREIGHT_METRICS", "on"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", sink.as_str()),
+        ("FREIGHT_RATE_LIMITS", "on"),
+        ("FREIGHT_RATE_LIMIT_GENERAL", high),
+        ("FREIGHT_RATE_LIMIT_AUTH", high),
+    ];
+    let off_env = [
+        ("FREIGHT_METRICS", "off"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
+        ("FREIGHT_RATE_LIMITS", "off"),
+    ];
+    println!("on  = metrics, tracing (OTLP to {sink}) and rate limiting; off = all three off");
+    let mut on = Subject::start("on", &on_env).await?;
+    let mut off = Subject::start("off", &off_env).await?;
+    let outcome = alternate(&mut on, &mut off, &args).await;
+    load::stop_child(&mut on.child).await;
+    load::stop_child(&mut off.child).await;
+    outcome?;
+    let (on_rps, off_rps) = (on.requests_per_sec(), off.requests_per_sec());
     println!();
+    for subject in [&on, &off] {
+        let cpu = subject
+            .cpu_us_per_request()
+            .map(|us| format!("  server CPU {us:.0} µs/request"))
+            .unwrap_or_default();
+        println!(
+            "{:<3}: {:>7.0} req/s over {:.0} s{cpu}",
+            subject.name,
+            subject.requests_per_sec(),
+            subject.seconds
+        );
+    }
     println!(
-        "on : {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms",
-        on.requests_per_sec, on.latency.p50_ms, on.latency.p99_ms
+        "throughput cost of metrics + tracing + rate limiting: {:.1} %",
+        (off_rps - on_rps) / off_rps * 100.0
     );
-    println!(
-        "off: {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms",
-        off.requests_per_sec, off.latency.p50_ms, off.latency.p99_ms
-    );
-    println!("throughput cost of metrics + tracing + rate limiting: {cost:.1} %");
+    if let (Some(a), Some(b)) = (on.cpu_us_per_request(), off.cpu_us_per_request()) {
+        println!("server CPU per request: {:+.1} %", (a - b) / b * 100.0);
+    }
     println!(
         "OTLP bytes received by the local collector: {}",
         received.load(Ordering::Relaxed)
     );
+    Ok(())
+}
+
+/// Warms both servers, then drives them in slices, swapping the order every round.
+async fn alternate(on: &mut Subject, off: &mut Subject, args: &OverheadArgs) -> anyhow::Result<()> {
+    for subject in [&mut *on, &mut *off] {
+        load::run_quiet(subject.load_args(args, 3)).await?;
+    }
+    let rounds = args.duration_secs.div_ceil(args.slice_secs).max(1);
+    for round in 0..rounds {
+        println!("slice {} of {rounds}", round + 1);
+        if round % 2 == 0 {
+            on.slice(args).await?;
+            off.slice(args).await?;
+        } else {
+            off.slice(args).await?;
+            on.slice(args).await?;
+        }
+    }
     Ok(())
 }

@@ -74,6 +74,7 @@ fn describe() {
 /// `GET /metrics`: Prometheus text format (process metrics refreshed on each scrape).
 pub async fn render(State(state): State<AppState>) -> Response {
     metrics_process::Collector::default().collect();
+    metrics::gauge!("http_requests_in_flight").set(state.observability.in_flight() as f64);
     metrics::gauge!("websocket_connections", "kind" => "ingest")
         .set(state.tracking.connections() as f64);
     metrics::gauge!("websocket_connections", "kind" => "live")
@@ -92,12 +93,8 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     if !state.config.metrics_enabled() {
         return next.run(request).await;
     }
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
-    let method = request.method().as_str().to_string();
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let method = request.method().clone();
     let queries = Arc::new(RequestQueries::default());
     let started = Instant::now();
     state.observability.request_started();
@@ -106,23 +103,16 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
         .await;
     state.observability.request_finished();
     let elapsed = started.elapsed();
-    let status = response.status().as_u16();
-    let status_label = status.to_string();
-    metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status_label)
-        .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method.clone(), "route" => route.clone())
-        .record(elapsed.as_secs_f64());
-    if status >= 500 {
-        metrics::counter!("http_request_errors_total", "method" => method.clone(), "route" => route.clone())
-            .increment(1);
-    }
-    let key = format!("{method} {route}");
+    let route = matched.as_ref().map_or("unmatched", |m| m.as_str());
     let shapes = queries.take();
     let statements = shapes.values().map(|n| u64::from(*n)).sum();
-    state
-        .observability
-        .routes
-        .record(&key, status, elapsed, statements);
-    state.db.query_log().finish_request(&key, shapes);
+    state.observability.routes.record(
+        &method,
+        route,
+        response.status().as_u16(),
+        elapsed,
+        statements,
+        |key| state.db.query_log().finish_request(key, shapes),
+    );
     response
 }

@@ -1,9 +1,13 @@
 //! Per-route request counts, errors and latencies kept in process for the analyzer
-//! (Prometheus has the same numbers as histograms; this keeps raw recent samples).
+//! (Prometheus has the same numbers as histograms; this keeps raw recent samples), together
+//! with each route's Prometheus handles, registered on the route's first request so that a
+//! request costs one map look-up instead of a label set built and hashed per metric.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use axum::http::Method;
 
 const SAMPLES_PER_ROUTE: usize = 1024;
 
@@ -22,11 +26,65 @@ impl RouteStats {
     pub fn samples(&self) -> Vec<u32> {
         self.samples.clone()
     }
+
+    fn record(&mut self, status: u16, elapsed: Duration, statements: u64) {
+        self.count += 1;
+        self.statements += statements;
+        if status >= 500 {
+            self.server_errors += 1;
+        }
+        let micros = elapsed.as_micros().min(u128::from(u32::MAX)) as u32;
+        if self.samples.len() < SAMPLES_PER_ROUTE {
+            self.samples.push(micros);
+        } else {
+            self.samples[self.next] = micros;
+            self.next = (self.next + 1) % SAMPLES_PER_ROUTE;
+        }
+    }
+}
+
+/// One method of one route: its statistics and metric handles.
+struct Entry {
+    method: Method,
+    /// `METHOD /path/{param}`, the analyzer's name for it.
+    key: String,
+    stats: RouteStats,
+    duration: metrics::Histogram,
+    /// `http_requests_total` by status, in order of first appearance.
+    by_status: Vec<(u16, metrics::Counter)>,
+}
+
+impl Entry {
+    fn new(method: &Method, route: &str) -> Entry {
+        Entry {
+            method: method.clone(),
+            key: format!("{method} {route}"),
+            stats: RouteStats::default(),
+            duration: metrics::histogram!("http_request_duration_seconds",
+                "method" => method.to_string(), "route" => route.to_string()),
+            by_status: Vec::new(),
+        }
+    }
+
+    fn requests(&mut self, status: u16, route: &str) -> &metrics::Counter {
+        let at = match self.by_status.iter().position(|(s, _)| *s == status) {
+            Some(at) => at,
+            None => {
+                let counter = metrics::counter!("http_requests_total",
+                    "method" => self.method.to_string(), "route" => route.to_string(),
+                    "status" => status.to_string());
+                self.by_status.push((status, counter));
+                self.by_status.len() - 1
+            }
+        };
+        &self.by_status[at].1
+    }
 }
 
 /// Process-wide route statistics.
 pub struct RouteLog {
-    routes: Mutex<HashMap<String, RouteStats>>,
+    /// By route template, then method.
+    routes: Mutex<HashMap<String, Vec<Entry>>>,
     started: Instant,
 }
 
@@ -40,29 +98,55 @@ impl Default for RouteLog {
 }
 
 impl RouteLog {
-    pub fn record(&self, route: &str, status: u16, elapsed: Duration, statements: u64) {
+    /// Counts one finished request in the statistics and in Prometheus; `with_key` gets the
+    /// route's `METHOD /path` name (for the statement log) without building it per request.
+    pub fn record(
+        &self,
+        method: &Method,
+        route: &str,
+        status: u16,
+        elapsed: Duration,
+        statements: u64,
+        with_key: impl FnOnce(&str),
+    ) {
         let Ok(mut map) = self.routes.lock() else {
             return;
         };
-        let stats = map.entry(route.to_string()).or_default();
-        stats.count += 1;
-        stats.statements += statements;
+        if !map.contains_key(route) {
+            map.insert(route.to_string(), Vec::new());
+        }
+        let Some(methods) = map.get_mut(route) else {
+            return;
+        };
+        let at = match methods.iter().position(|e| e.method == method) {
+            Some(at) => at,
+            None => {
+                methods.push(Entry::new(method, route));
+                methods.len() - 1
+            }
+        };
+        let entry = &mut methods[at];
+        entry.stats.record(status, elapsed, statements);
+        entry.duration.record(elapsed.as_secs_f64());
+        entry.requests(status, route).increment(1);
         if status >= 500 {
-            stats.server_errors += 1;
+            metrics::counter!("http_request_errors_total",
+                "method" => method.to_string(), "route" => route.to_string())
+            .increment(1);
         }
-        let micros = elapsed.as_micros().min(u128::from(u32::MAX)) as u32;
-        if stats.samples.len() < SAMPLES_PER_ROUTE {
-            stats.samples.push(micros);
-        } else {
-            stats.samples[stats.next] = micros;
-            stats.next = (stats.next + 1) % SAMPLES_PER_ROUTE;
-        }
+        with_key(&entry.key);
     }
 
+    /// Every route's statistics by `METHOD /path` name.
     pub fn routes(&self) -> Vec<(String, RouteStats)> {
         self.routes
             .lock()
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .map(|m| {
+                m.values()
+                    .flatten()
+                    .map(|e| (e.key.clone(), e.stats.clone()))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
