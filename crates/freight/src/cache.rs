@@ -31,6 +31,19 @@ pub struct Cached {
     /// Where each item of a cached page ends, worked out once per cached body by whoever
     /// needs it (the live-tracking merge) and shared by every hit.
     pub item_ends: Arc<OnceLock<Vec<(i64, usize)>>>,
+    /// `(id, version)` of the shipments a page shows: checked on every hit against the
+    /// versions recorded by edits (`db::item_versions`).
+    items: Arc<[(i64, i64)]>,
+}
+
+/// What [`Cache::get_or_load`] keeps beside a body, worked out from the loaded value.
+#[derive(Debug, Default)]
+pub struct Describe {
+    /// The ETag of a single resource.
+    pub etag: Option<String>,
+    /// `(id, version)` of each shipment the body shows, for a page that edits of those
+    /// shipments must invalidate without bumping a generation.
+    pub items: Vec<(i64, i64)>,
 }
 
 /// Hit and miss counts of one key family.
@@ -51,11 +64,28 @@ impl FamilyStats {
     }
 }
 
+/// A family's counts and its `cache_requests_total` handles (registered once, not per read).
+struct FamilyCounts {
+    stats: FamilyStats,
+    hits: metrics::Counter,
+    misses: metrics::Counter,
+}
+
+impl FamilyCounts {
+    fn new(family: &'static str) -> Self {
+        FamilyCounts {
+            stats: FamilyStats::default(),
+            hits: metrics::counter!("cache_requests_total", "family" => family, "outcome" => "hit"),
+            misses: metrics::counter!("cache_requests_total", "family" => family, "outcome" => "miss"),
+        }
+    }
+}
+
 /// The cache handle (cheap to clone).
 #[derive(Clone)]
 pub struct Cache {
     store: moka::future::Cache<String, Cached>,
-    stats: Arc<Mutex<HashMap<&'static str, FamilyStats>>>,
+    stats: Arc<Mutex<HashMap<&'static str, FamilyCounts>>>,
     generations: Arc<Generations>,
     enabled: bool,
 }
@@ -88,7 +118,8 @@ impl Cache {
 
     /// Returns the cached body for `key` within `family`, or runs `load`, serializes its
     /// value, stores and returns it. `org_id` and `depends_on` name the data the body is
-    /// built from: their current generations become part of the key.
+    /// built from: their current generations become part of the key. `describe` names the
+    /// ETag and the shipments shown; a hit whose shipments have been edited since is a miss.
     pub async fn get_or_load<T, E, Fut>(
         &self,
         family: &'static str,
@@ -96,7 +127,7 @@ impl Cache {
         depends_on: &[Subject],
         key: String,
         load: impl FnOnce() -> Fut,
-        etag_of: impl FnOnce(&T) -> Option<String>,
+        describe: impl FnOnce(&T) -> Describe,
     ) -> Result<Cached, E>
     where
         T: Serialize,
@@ -119,17 +150,21 @@ impl Cache {
         });
         if let Some(key) = &key {
             if let Some(hit) = self.store.get(key).await {
-                self.count(family, true);
-                return Ok(hit);
+                if self.generations.items_current(org_id, &hit.items).await {
+                    self.count(family, true);
+                    return Ok(hit);
+                }
             }
         }
         self.count(family, false);
         let value = load().await?;
         let body = serde_json::to_vec(&value).map_err(|e| E::from(e.into()))?;
+        let described = describe(&value);
         let cached = Cached {
-            etag: etag_of(&value),
+            etag: described.etag,
             body: Bytes::from(body),
             item_ends: Arc::default(),
+            items: described.items.into(),
         };
         if let Some(key) = key {
             self.store.insert(key, cached.clone()).await;
@@ -138,15 +173,16 @@ impl Cache {
     }
 
     fn count(&self, family: &'static str, hit: bool) {
-        let outcome = if hit { "hit" } else { "miss" };
-        metrics::counter!("cache_requests_total", "family" => family, "outcome" => outcome)
-            .increment(1);
-        if let Ok(mut stats) = self.stats.lock() {
-            let entry = stats.entry(family).or_default();
+        if let Ok(mut families) = self.stats.lock() {
+            let entry = families
+                .entry(family)
+                .or_insert_with(|| FamilyCounts::new(family));
             if hit {
-                entry.hits += 1;
+                entry.stats.hits += 1;
+                entry.hits.increment(1);
             } else {
-                entry.misses += 1;
+                entry.stats.misses += 1;
+                entry.misses.increment(1);
             }
         }
     }
@@ -155,7 +191,7 @@ impl Cache {
     pub fn stats(&self) -> Vec<(&'static str, FamilyStats)> {
         self.stats
             .lock()
-            .map(|m| m.iter().map(|(k, v)| (*k, *v)).collect())
+            .map(|m| m.iter().map(|(k, v)| (*k, v.stats)).collect())
             .unwrap_or_default()
     }
 
@@ -187,7 +223,7 @@ mod tests {
                     *loads += 1;
                     async move { Ok::<_, anyhow::Error>(vec![value]) }
                 },
-                |_| None,
+                |_| Describe::default(),
             )
             .await;
         got.unwrap().body

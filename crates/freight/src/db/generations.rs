@@ -22,18 +22,22 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 
+use super::item_versions::ItemVersions;
 use crate::domain::ShipmentStatus;
 use crate::redis_link::RedisLink;
 
 /// What a generation counts changes of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Subject {
-    /// Any shipment of the organization (lists, aggregates). Bumping it without naming the
-    /// [`Subject::Text`] buckets of the changed shipments also bumps [`Subject::AnyText`].
+    /// Which shipments the organization's lists hold and its aggregates: bumped by creates,
+    /// status changes, assignments and edits of a field lists filter on. An edit of any other
+    /// field records the shipment's version instead ([`Generations::edited`]), which only the
+    /// pages showing that shipment notice. Bumping it without naming the [`Subject::Text`]
+    /// buckets of the changed shipments also bumps [`Subject::AnyText`].
     Shipments,
     /// One shipment, by id.
     Shipment(i64),
-    /// Shipments currently in one status (status-filtered lists).
+    /// Which shipments are in one status (status-filtered lists).
     Status(ShipmentStatus),
     /// Any driver or vehicle of the organization (availability lists, and the driver and
     /// vehicle embedded in shipments).
@@ -63,7 +67,7 @@ impl Bucket {
     }
 }
 
-/// What a search page for `terms` (as `db::shipments::search_terms` makes them: lower-case
+/// What a search page for `terms` (as `db::search::search_terms` makes them: lower-case
 /// alphanumeric words, all required, each a prefix) depends on, besides the fleet: a page
 /// changes only when a shipment matching every term changes, and such a shipment holds a
 /// word starting with the longest term, so the bucket of that term suffices. `None` when
@@ -142,6 +146,7 @@ return out
 struct Shared {
     link: Arc<RedisLink>,
     read: redis::Script,
+    raise: redis::Script,
     /// Expiry of generation keys: a lost key only costs misses, so this bounds memory.
     key_ttl_secs: u64,
     /// How long a failed bump is retried: the cache TTL.
@@ -153,6 +158,7 @@ struct Shared {
 pub struct Generations {
     local: Mutex<HashMap<(i64, Subject), u64>>,
     shared: OnceLock<Shared>,
+    items: ItemVersions,
 }
 
 fn token() -> u64 {
@@ -165,6 +171,7 @@ impl Generations {
         let _ = self.shared.set(Shared {
             link,
             read: redis::Script::new(READ_SCRIPT),
+            raise: super::item_versions::raise_script(),
             key_ttl_secs: (cache_ttl.as_secs() * 4).max(3600),
             retry_for: cache_ttl,
         });
@@ -215,6 +222,33 @@ impl Generations {
                 tracing::warn!(error = %e, "cache generations unavailable: bypassing the cache");
                 None
             }
+        }
+    }
+
+    /// Records that shipment `id` now has `version`, after an edit that moved it in or out of
+    /// no list (see `db::item_versions`). Call after committing, and await it before answering.
+    pub async fn edited(&self, org_id: i64, id: i64, version: i64) {
+        let Some(shared) = self.shared.get() else {
+            for org in self.items.record_local(org_id, id, version) {
+                self.bump(org, &[Subject::Shipments]).await;
+            }
+            return;
+        };
+        let (link, raise, ttl) = (&shared.link, &shared.raise, shared.key_ttl_secs);
+        if !ItemVersions::record_shared(link, raise, ttl, org_id, id, version).await {
+            metrics::counter!("cache_redis_failures_total", "op" => "edit").increment(1);
+            // Invalidate every list page of the organization instead (retried until it lands).
+            self.bump(org_id, &[Subject::Shipments]).await;
+        }
+    }
+
+    /// Whether the `(id, version)` items a cached page was built from are all still the
+    /// newest (`false` when that cannot be known).
+    pub async fn items_current(&self, org_id: i64, items: &[(i64, i64)]) -> bool {
+        match self.shared.get() {
+            _ if items.is_empty() => true,
+            None => self.items.current_local(org_id, items),
+            Some(shared) => ItemVersions::current_shared(&shared.link, org_id, items).await,
         }
     }
 

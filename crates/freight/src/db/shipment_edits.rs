@@ -67,11 +67,15 @@ pub(super) async fn edit(
         &fields.reference,
         &fields.notes,
     ]);
-    changed.extend([
-        Subject::Shipments,
-        Subject::Shipment(id),
-        Subject::Status(current.status),
-    ]);
+    changed.push(Subject::Shipment(id));
+    // Lists filter on customer and priority (and on text, whose buckets are bumped above):
+    // changing one of those can move the shipment between pages. Any other edit changes only
+    // the pages showing it, which check their items' versions (`db::item_versions`).
+    let moves_in_lists =
+        fields.customer_id != before.customer_id || fields.priority != before.priority;
+    if moves_in_lists {
+        changed.extend([Subject::Shipments, Subject::Status(current.status)]);
+    }
     let (driver, vehicle) = current.summaries();
     let meta = ShipmentMeta {
         updated_at: now,
@@ -79,7 +83,11 @@ pub(super) async fn edit(
         ..current.meta()
     };
     let shipment = Shipment::assemble(meta, fields, driver, vehicle);
-    db.generations().bump(scope.org_id, &changed).await;
+    let generations = db.generations();
+    if !moves_in_lists {
+        generations.edited(scope.org_id, id, shipment.version).await;
+    }
+    generations.bump(scope.org_id, &changed).await;
     Ok(shipment)
 }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 use utoipa::ToSchema;
 
-use super::{Backend, Db, Sql};
+use super::{search, Backend, Db, Sql};
 use crate::auth::{Scope, Visibility};
 use crate::domain::shipment::{ShipmentFields, Stop};
 use crate::domain::time::{to_datetime, Millis};
@@ -329,10 +329,10 @@ pub async fn list(
     filter: &ShipmentFilter,
     page: PageRequest,
 ) -> sqlx::Result<Vec<Shipment>> {
-    let search = filter
-        .q
-        .as_deref()
-        .and_then(|q| search_expression(db.backend(), q));
+    let search = match filter.q.as_deref() {
+        Some(q) => search::expression(db, q).await?,
+        None => None,
+    };
     let by_fts = search.is_some() && db.backend() == Backend::Sqlite;
     let (select, order_key) = match by_fts {
         true => (SELECT_SHIPMENT_BY_FTS, "shipments_fts.rowid"),
@@ -376,29 +376,6 @@ pub async fn list(
         .bind(page.fetch_limit());
     let rows: Vec<ShipmentRow> = db.fetch_all(sql.query_as()).await?;
     Ok(rows.into_iter().map(Shipment::from).collect())
-}
-
-/// Words of a search query, reduced to letters and digits so no query syntax gets through.
-pub(crate) fn search_terms(q: &str) -> Vec<String> {
-    q.split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .take(8)
-        .map(str::to_lowercase)
-        .collect()
-}
-
-/// The backend's full-text query for `q`: every word, each as a prefix. `None` when `q` has
-/// no words.
-fn search_expression(backend: Backend, q: &str) -> Option<String> {
-    let terms = search_terms(q);
-    if terms.is_empty() {
-        return None;
-    }
-    let (each, joiner): (fn(&String) -> String, _) = match backend {
-        Backend::Sqlite => (|t| format!("\"{t}\"*"), " AND "),
-        Backend::Postgres => (|t| format!("{t}:*"), " & "),
-    };
-    Some(terms.iter().map(each).collect::<Vec<_>>().join(joiner))
 }
 
 /// One shipment if `scope` may see it.
@@ -473,18 +450,4 @@ pub async fn get_many(db: &Db, scope: &Scope, ids: &[i64]) -> sqlx::Result<Vec<S
     sql.push(" AND s.id IN ").bind_list(ids);
     let rows: Vec<ShipmentRow> = db.fetch_all(sql.query_as()).await?;
     Ok(rows.into_iter().map(Shipment::from).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn search_terms_strip_query_syntax() {
-        assert_eq!(
-            search_terms("IF-2026 \"fragile*\" OR"),
-            ["if", "2026", "fragile", "or"]
-        );
-        assert!(search_terms("  --  ").is_empty());
-    }
 }

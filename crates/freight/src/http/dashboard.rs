@@ -8,6 +8,7 @@ use super::cached::{json_response, scope_key};
 use super::error::{ApiError, ApiResult};
 use crate::auth::policy::ShipmentsRead;
 use crate::auth::Auth;
+use crate::cache::Describe;
 use crate::db::dashboard::{self, DashboardSummary};
 use crate::db::generations::Subject;
 use crate::state::AppState;
@@ -34,7 +35,7 @@ async fn dashboard_summary(
                 &[Subject::Shipments, Subject::Fleet],
                 key,
                 load,
-                |_| None,
+                |_| Describe::default(),
             )
             .await?,
     ))

@@ -15,6 +15,7 @@ use super::merge_patch;
 use super::pagination::{Page, PageRequest};
 use crate::auth::policy::{DriversRead, DriversWrite};
 use crate::auth::Auth;
+use crate::cache::Describe;
 use crate::db::drivers::{self, Driver, DriverFields, DriverFilter, DriverSession};
 use crate::db::generations::Subject;
 use crate::domain::DriverStatus;
@@ -62,7 +63,7 @@ async fn list_drivers(
             &[Subject::Fleet],
             key,
             load,
-            |_| None,
+            |_| Describe::default(),
         )
         .await?;
     Ok(json_response(cached))

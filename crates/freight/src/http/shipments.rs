@@ -18,7 +18,9 @@ use crate::auth::policy::{
     self, ShipmentsAssign, ShipmentsCreate, ShipmentsRead, ShipmentsTransition, ShipmentsUpdate,
 };
 use crate::auth::{Auth, Visibility};
+use crate::cache::Describe;
 use crate::db::generations::{self, Subject};
+use crate::db::search;
 use crate::db::shipment_writes::{self, Actor};
 use crate::db::shipments::{self, Money, Shipment, ShipmentEvent, ShipmentFilter, StopView};
 use crate::domain::shipment::ShipmentFields;
@@ -108,7 +110,10 @@ async fn list_shipments(
             &depends_on,
             key,
             load,
-            |_| None,
+            |page: &Page<Shipment>| Describe {
+                items: page.data.iter().map(|s| (s.id, s.version)).collect(),
+                ..Describe::default()
+            },
         )
         .await?;
     // Live tracking facts are merged after the cache: ETAs change with every fix.
@@ -126,7 +131,7 @@ fn list_depends_on(filter: &ShipmentFilter) -> Vec<Subject> {
     let terms = filter
         .q
         .as_deref()
-        .map(shipments::search_terms)
+        .map(search::search_terms)
         .unwrap_or_default();
     if !terms.is_empty() {
         return match generations::search_subject(&terms) {
@@ -283,7 +288,10 @@ async fn get_shipment(
             &[Subject::Shipment(id), Subject::Fleet],
             key,
             load,
-            |s: &Shipment| Some(etag(s.version)),
+            |s: &Shipment| Describe {
+                etag: Some(etag(s.version)),
+                ..Describe::default()
+            },
         )
         .await?;
     Ok(json_response(shipment_view::merge_one(

@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod auth;
+mod cache_pages;
 mod health;
 mod idempotency;
 mod observability;
@@ -14,6 +15,7 @@ mod rate_limits_redis;
 mod rate_limits_window;
 mod resources;
 mod routes;
+mod search;
 mod shared_state_redis;
 mod shipments;
 mod tracking;

@@ -74,6 +74,14 @@ async fn writes_are_seen_by_both_instances(a: TestApp, b: TestApp) {
         "B saw A's edit"
     );
     assert_eq!(count(b.get("/api/v1/shipments?q=liftgate", token).await), 1);
+    // The edit changed no filtered field: B's cached pages notice it by the shipment's version.
+    for list in ["/api/v1/shipments", "/api/v1/shipments?status=booked"] {
+        let page = b.get(list, token).await;
+        assert_eq!(
+            page.body["data"][0]["notes"], "now with liftgate",
+            "{list} on B"
+        );
+    }
 
     let second = b.create_shipment(&org, shipment_body(org.customer)).await;
     assert_eq!(count(a.get("/api/v1/shipments", token).await), 2);

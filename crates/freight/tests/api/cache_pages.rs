@@ -1,0 +1,104 @@
+//! Cached shipment list pages and edits: an edit refreshes every page that shows the edited
+//! shipment and leaves the other pages cached; an edit of a field lists filter on moves the
+//! shipment between pages at once. Whether a read was served from cache is seen from the
+//! statement counter of the app's database handle (a cached page runs no statement).
+
+use freight::domain::Role;
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::helpers::{shipment_body, TestApp};
+
+both_backends!(
+    an_edit_refreshes_the_pages_showing_it_and_spares_the_others,
+    an_edit_of_a_filtered_field_moves_the_shipment_between_pages
+);
+
+/// Reads `path` and says how many statements the read ran.
+async fn read(app: &TestApp, token: &str, path: &str) -> (Value, u64) {
+    let before = app.db.statements_executed();
+    let reply = app.get(path, token).await;
+    assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+    (reply.body, app.db.statements_executed() - before)
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["data"]
+        .as_array()
+        .expect("a page")
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect()
+}
+
+async fn an_edit_refreshes_the_pages_showing_it_and_spares_the_others(app: TestApp) {
+    let org = app.seed_org("pages").await;
+    let token = org.token(Role::Dispatcher);
+    let older = app.create_shipment(&org, shipment_body(org.customer)).await;
+    let edited = app.create_shipment(&org, shipment_body(org.customer)).await;
+    let (older_id, edited_id) = (
+        older["id"].as_i64().unwrap(),
+        edited["id"].as_i64().unwrap(),
+    );
+    // Page 1 (limit 1) shows the newer shipment, page 2 the older one.
+    let first = "/api/v1/shipments?limit=1";
+    let (page, _) = read(&app, token, first).await;
+    let second = format!(
+        "/api/v1/shipments?limit=1&cursor={}",
+        page["next_cursor"].as_str().expect("a second page")
+    );
+    let booked = "/api/v1/shipments?status=booked";
+    for path in [first, second.as_str(), booked] {
+        read(&app, token, path).await;
+        assert_eq!(read(&app, token, path).await.1, 0, "{path} is cached");
+    }
+    assert_eq!(ids(&read(&app, token, first).await.0), [edited_id]);
+    assert_eq!(ids(&read(&app, token, &second).await.0), [older_id]);
+
+    // Weight is shown on the pages but filtered on by none of them.
+    let path = format!("/api/v1/shipments/{edited_id}");
+    let reply = app
+        .patch(&path, token, 1, json!({"weight_kg": 777.0}))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+
+    let (page, statements) = read(&app, token, first).await;
+    assert_eq!(page["data"][0]["weight_kg"], 777.0, "the page showing it");
+    assert!(statements > 0, "reloaded");
+    let (page, _) = read(&app, token, booked).await;
+    let shown: Vec<&Value> = page["data"].as_array().unwrap().iter().collect();
+    assert_eq!(shown.len(), 2);
+    assert!(shown
+        .iter()
+        .all(|s| s["id"] != edited_id || s["weight_kg"] == 777.0));
+    let (page, statements) = read(&app, token, &second).await;
+    assert_eq!(ids(&page), [older_id]);
+    assert_eq!(
+        statements, 0,
+        "a page without the edited shipment stays cached"
+    );
+}
+
+async fn an_edit_of_a_filtered_field_moves_the_shipment_between_pages(app: TestApp) {
+    let org = app.seed_org("moves").await;
+    let token = org.token(Role::Dispatcher);
+    let created = app.create_shipment(&org, shipment_body(org.customer)).await;
+    let id = created["id"].as_i64().unwrap();
+    let priority = created["priority"].as_str().unwrap().to_string();
+    let other = if priority == "urgent" {
+        "low"
+    } else {
+        "urgent"
+    };
+    let from = format!("/api/v1/shipments?priority={priority}");
+    let to = format!("/api/v1/shipments?priority={other}&status=booked");
+    for _ in 0..2 {
+        assert_eq!(ids(&read(&app, token, &from).await.0), [id]);
+        assert!(ids(&read(&app, token, &to).await.0).is_empty());
+    }
+    let path = format!("/api/v1/shipments/{id}");
+    let reply = app.patch(&path, token, 1, json!({"priority": other})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(ids(&read(&app, token, &from).await.0).is_empty(), "left");
+    assert_eq!(ids(&read(&app, token, &to).await.0), [id], "arrived");
+}
