@@ -39,8 +39,6 @@ impl Telemetry {
 
 /// Installs the global subscriber (logs, and traces when configured). Later calls do nothing.
 pub fn init() -> Telemetry {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let json = std::env::var("LOG_FORMAT")
         .map(|v| v.eq_ignore_ascii_case("json"))
         .unwrap_or(false);
@@ -68,11 +66,34 @@ pub fn init() -> Telemetry {
         None => (None, None),
     };
     let _ = tracing_subscriber::registry()
-        .with(log_layer.with_filter(filter))
+        .with(log_layer.with_filter(log_filter()))
         .with(otel)
         .try_init();
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     Telemetry { provider }
+}
+
+/// The log filter from `RUST_LOG` (default `info,sqlx=warn`). Plain `target=level` lists
+/// become a static [`Targets`] filter, which costs nothing per span entered; directives that
+/// match span names or fields need an [`EnvFilter`].
+fn log_filter<S>() -> Box<dyn tracing_subscriber::layer::Filter<S> + Send + Sync>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let spec = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "info,sqlx=warn".to_string());
+    if let Ok(targets) = spec.parse::<Targets>() {
+        return Box::new(targets);
+    }
+    match EnvFilter::try_new(&spec) {
+        Ok(filter) => Box::new(filter),
+        Err(e) => {
+            eprintln!("RUST_LOG={spec:?} is not a valid filter ({e}); logging at info");
+            Box::new(Targets::new().with_default(Level::INFO))
+        }
+    }
 }
 
 /// An OpenTelemetry layer exporting spans to `traces_url` (a full OTLP/HTTP `/v1/traces` URL),

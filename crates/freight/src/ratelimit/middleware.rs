@@ -46,7 +46,12 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         Class::Exempt => return next.run(request).await,
         Class::Limited(tier) => tier,
     };
-    let endpoint = endpoint_label(&request);
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let endpoint = (
+        method.as_str(),
+        route.as_ref().map_or("(unmatched)", |m| m.as_str()),
+    );
     let ip = client_ip(&request, limits.config().trust_forwarded);
     let (mut parts, body) = request.into_parts();
     let (caller, body) = if tier == Tier::Auth {
@@ -86,13 +91,13 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     let recorder = limits.recorder();
     match limits.check(tier, &caller.subjects, caller.limit).await {
         Verdict::Allowed(decision) => {
-            recorder.record(now_ms(), caller.org_id, &primary, tier, &endpoint, false);
+            recorder.record(now_ms(), caller.org_id, &primary, tier, endpoint, false);
             let mut response = next.run(request).await;
             set_headers(response.headers_mut(), tier, caller.limit, &decision);
             response
         }
         Verdict::Refused { decision, subject } => {
-            recorder.record(now_ms(), caller.org_id, &subject, tier, &endpoint, true);
+            recorder.record(now_ms(), caller.org_id, &subject, tier, endpoint, true);
             let retry_after = decision.retry_after_secs.unwrap_or(1);
             let mut response = ApiError::TooManyRequests {
                 retry_after,
@@ -103,7 +108,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             response
         }
         Verdict::Unavailable(why) => {
-            recorder.record(now_ms(), caller.org_id, &primary, tier, &endpoint, false);
+            recorder.record(now_ms(), caller.org_id, &primary, tier, endpoint, false);
             if tier == Tier::Auth {
                 tracing::error!(reason = %why, "rate-limit store unavailable: refusing login/refresh (fail closed)");
                 return unavailable();
@@ -143,16 +148,6 @@ fn account_of(body: &[u8]) -> Option<String> {
     Some(format!("refresh:{}", digest.get(..16).unwrap_or(&digest)))
 }
 
-/// `METHOD /route/{template}`, bounded in cardinality (unmatched paths share one label).
-fn endpoint_label(request: &Request) -> String {
-    let path = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str())
-        .unwrap_or("(unmatched)");
-    format!("{} {path}", request.method())
-}
-
 /// The peer address, or the first `X-Forwarded-For` entry when trusted.
 fn client_ip(request: &Request, trust_forwarded: bool) -> String {
     if trust_forwarded {
@@ -183,15 +178,11 @@ fn set_headers(headers: &mut HeaderMap, tier: Tier, limit: TierLimit, decision: 
         limit.burst.min(limit.limit),
         tier.as_str()
     );
-    for (name, value) in [
-        ("ratelimit-limit", decision.limit.to_string()),
-        ("ratelimit-remaining", decision.remaining.to_string()),
-        ("ratelimit-reset", decision.reset_secs.to_string()),
-        ("ratelimit-policy", policy),
-    ] {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            headers.insert(name, value);
-        }
+    headers.insert("ratelimit-limit", HeaderValue::from(decision.limit));
+    headers.insert("ratelimit-remaining", HeaderValue::from(decision.remaining));
+    headers.insert("ratelimit-reset", HeaderValue::from(decision.reset_secs));
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        headers.insert("ratelimit-policy", value);
     }
 }
 

@@ -4,6 +4,7 @@
 //! never waits for the database.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::Mutex;
 
 use tokio::sync::Notify;
@@ -17,53 +18,78 @@ const FLUSH_AT: usize = 20_000;
 /// Entries held at most; beyond it new keys are dropped (and counted) until the next flush.
 const MAX_ENTRIES: usize = 100_000;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Key {
+/// One counted row: who, which tier and endpoint, in which minute.
+#[derive(Debug)]
+struct Entry {
     minute: i64,
     org_id: i64,
     subject: String,
     tier: Tier,
     endpoint: String,
+    requests: i64,
+    throttled: i64,
 }
 
-/// The in-memory side of the traffic log.
+/// The in-memory side of the traffic log. Entries are keyed by one string joining their
+/// parts, built in a reused buffer, so counting a request that was seen before this minute
+/// allocates nothing.
 #[derive(Default)]
 pub struct Recorder {
-    counts: Mutex<HashMap<Key, (i64, i64)>>,
+    counts: Mutex<HashMap<String, Entry>>,
     pub(super) wake: Notify,
     dropped: std::sync::atomic::AtomicU64,
 }
 
+thread_local! {
+    static KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
 impl Recorder {
-    /// Counts one request (`throttled` when it was refused).
+    /// Counts one request to `endpoint` (`METHOD /route`, given as its two halves) and
+    /// whether it was refused (`throttled`).
     pub fn record(
         &self,
         now_ms: i64,
         org_id: i64,
         subject: &str,
         tier: Tier,
-        endpoint: &str,
+        endpoint: (&str, &str),
         throttled: bool,
     ) {
-        let key = Key {
-            minute: now_ms - now_ms.rem_euclid(60_000),
-            org_id,
-            subject: subject.to_string(),
-            tier,
-            endpoint: endpoint.to_string(),
-        };
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        if counts.len() >= MAX_ENTRIES && !counts.contains_key(&key) {
-            self.dropped
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            return;
-        }
-        let entry = counts.entry(key).or_insert((0, 0));
-        entry.0 += 1;
-        entry.1 += i64::from(throttled);
-        if counts.len() == FLUSH_AT {
-            self.wake.notify_one();
-        }
+        let minute = now_ms - now_ms.rem_euclid(60_000);
+        KEY.with_borrow_mut(|key| {
+            key.clear();
+            let (method, route) = endpoint;
+            let _ = write!(
+                key,
+                "{minute}|{org_id}|{}|{method} {route}|{subject}",
+                tier.as_str()
+            );
+            let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(entry) = counts.get_mut(key.as_str()) {
+                entry.requests += 1;
+                entry.throttled += i64::from(throttled);
+                return;
+            }
+            if counts.len() >= MAX_ENTRIES {
+                self.dropped
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return;
+            }
+            let entry = Entry {
+                minute,
+                org_id,
+                subject: subject.to_string(),
+                tier,
+                endpoint: format!("{method} {route}"),
+                requests: 1,
+                throttled: i64::from(throttled),
+            };
+            counts.insert(key.clone(), entry);
+            if counts.len() == FLUSH_AT {
+                self.wake.notify_one();
+            }
+        });
     }
 
     /// Writes what has been counted so far; on failure the batch is dropped and logged so
@@ -74,14 +100,14 @@ impl Recorder {
             std::mem::take(&mut *counts)
         }
         .into_iter()
-        .map(|(k, (requests, throttled))| TrafficRow {
-            minute: k.minute,
-            org_id: k.org_id,
-            subject: k.subject,
-            tier: k.tier.as_str().to_string(),
-            endpoint: k.endpoint,
-            requests,
-            throttled,
+        .map(|(_, e)| TrafficRow {
+            minute: e.minute,
+            org_id: e.org_id,
+            subject: e.subject,
+            tier: e.tier.as_str().to_string(),
+            endpoint: e.endpoint,
+            requests: e.requests,
+            throttled: e.throttled,
         })
         .collect();
         if rows.is_empty() {

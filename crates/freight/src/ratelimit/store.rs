@@ -65,12 +65,17 @@ impl MemoryStore {
         if !map.contains_key(key) && map.len() >= self.max_keys {
             evict(&mut map, self.max_keys, now_ms);
         }
-        let entry = map.entry(key.to_string()).or_insert_with(|| Entry {
+        if let Some(entry) = map.get_mut(key) {
+            entry.last_seen_ms = now_ms;
+            return entry.state.hit(policy, now_ms);
+        }
+        let mut entry = Entry {
             state: WindowState::new(policy.window_ms, now_ms),
             last_seen_ms: now_ms,
-        });
-        entry.last_seen_ms = now_ms;
-        entry.state.hit(policy, now_ms)
+        };
+        let decision = entry.state.hit(policy, now_ms);
+        map.insert(key.to_string(), entry);
+        decision
     }
 
     /// Drops every key whose windows are over.
