@@ -99,8 +99,8 @@ impl Recorder {
             let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
             std::mem::take(&mut *counts)
         }
-        .into_iter()
-        .map(|(_, e)| TrafficRow {
+        .into_values()
+        .map(|e| TrafficRow {
             minute: e.minute,
             org_id: e.org_id,
             subject: e.subject,
