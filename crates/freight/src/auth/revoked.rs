@@ -12,8 +12,13 @@
 //! already revoked) is retried every second in the background for the token lifetime; an
 //! instance that cannot reach Redis either asks the database, so the only gap is another
 //! instance that still reaches Redis while this one cannot, until the retry lands.
+//!
+//! The in-memory set forgets a session one access-token lifetime after learning of its
+//! revocation: a revoked session gets no new tokens (refresh is refused), so by then every
+//! token it had has expired and the signature check refuses it anyway. The set therefore holds
+//! at most the logouts of one token lifetime.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -22,10 +27,33 @@ use crate::redis_link::RedisLink;
 
 /// The revoked-session set: in memory, shared through Redis when configured.
 pub struct RevokedSessions {
-    local: RwLock<HashSet<String>>,
+    local: RwLock<Local>,
     shared: Option<Arc<RedisLink>>,
     /// The access-token lifetime: how long a revocation must be remembered.
     token_ttl: Duration,
+}
+
+/// Revoked sessions known in this process, and when each was learnt (oldest first).
+#[derive(Default)]
+struct Local {
+    set: HashSet<String>,
+    learnt: VecDeque<(Instant, String)>,
+}
+
+impl Local {
+    fn remember(&mut self, session_id: &str, now: Instant, keep: Duration) {
+        while let Some((at, _)) = self.learnt.front() {
+            if now.saturating_duration_since(*at) <= keep {
+                break;
+            }
+            if let Some((_, old)) = self.learnt.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        if self.set.insert(session_id.to_string()) {
+            self.learnt.push_back((now, session_id.to_string()));
+        }
+    }
 }
 
 impl RevokedSessions {
@@ -39,8 +67,14 @@ impl RevokedSessions {
 
     /// Marks a session revoked in this process only (loading the set at start-up).
     pub fn remember(&self, session_id: &str) {
-        if let Ok(mut set) = self.local.write() {
-            set.insert(session_id.to_string());
+        self.remember_at(session_id, Instant::now());
+    }
+
+    fn remember_at(&self, session_id: &str, now: Instant) {
+        // A few seconds beyond the token lifetime, for clock steps between issue and check.
+        let keep = self.token_ttl + Duration::from_secs(5);
+        if let Ok(mut local) = self.local.write() {
+            local.remember(session_id, now, keep);
         }
     }
 
@@ -75,7 +109,7 @@ impl RevokedSessions {
         if self
             .local
             .read()
-            .map_or(true, |set| set.contains(session_id))
+            .map_or(true, |local| local.set.contains(session_id))
         {
             return Ok(true);
         }
@@ -96,5 +130,24 @@ impl RevokedSessions {
             self.remember(session_id);
         }
         Ok(revoked)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_revocation_is_forgotten_once_every_token_it_covers_has_expired() {
+        let revoked = RevokedSessions::new(None, Duration::from_secs(900));
+        let start = Instant::now();
+        revoked.remember_at("old", start);
+        revoked.remember_at("recent", start + Duration::from_secs(600));
+        let known = |id: &str| revoked.local.read().unwrap().set.contains(id);
+        assert!(known("old") && known("recent"));
+        revoked.remember_at("new", start + Duration::from_secs(906));
+        assert!(!known("old"), "past the token lifetime");
+        assert!(known("recent") && known("new"));
+        assert_eq!(revoked.local.read().unwrap().learnt.len(), 2);
     }
 }
