@@ -6,6 +6,7 @@ pub mod business;
 pub mod metrics;
 pub mod query_log;
 pub mod route_log;
+pub mod samples;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

@@ -7,12 +7,14 @@
 //! once and its shape shared (`Arc<str>`): recording a statement is two map look-ups.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::samples::RecentSamples;
 
 /// Statement texts are hashed up to three times per statement (shape, statistics, request);
 /// foldhash does it several times faster than SipHash, and no key here comes from a client.
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// Recent durations kept per statement shape for percentiles.
 const SAMPLES_PER_STATEMENT: usize = 512;
@@ -27,8 +29,7 @@ pub struct StatementStats {
     pub count: u64,
     pub total: Duration,
     pub max: Duration,
-    samples: Vec<u32>,
-    next: usize,
+    samples: RecentSamples<SAMPLES_PER_STATEMENT>,
 }
 
 impl StatementStats {
@@ -36,18 +37,12 @@ impl StatementStats {
         self.count += 1;
         self.total += elapsed;
         self.max = self.max.max(elapsed);
-        let micros = elapsed.as_micros().min(u128::from(u32::MAX)) as u32;
-        if self.samples.len() < SAMPLES_PER_STATEMENT {
-            self.samples.push(micros);
-        } else {
-            self.samples[self.next] = micros;
-            self.next = (self.next + 1) % SAMPLES_PER_STATEMENT;
-        }
+        self.samples.push(elapsed);
     }
 
     /// 95th percentile of the recent samples, in milliseconds.
     pub fn p95_ms(&self) -> f64 {
-        let mut sorted = self.samples.clone();
+        let mut sorted = self.samples.as_slice().to_vec();
         sorted.sort_unstable();
         percentile_ms(&sorted, 0.95)
     }

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use axum::http::Method;
 
+use super::samples::RecentSamples;
+
 const SAMPLES_PER_ROUTE: usize = 1024;
 
 /// Aggregates for one route (`METHOD /path/{param}`).
@@ -17,14 +19,13 @@ pub struct RouteStats {
     pub count: u64,
     pub server_errors: u64,
     pub statements: u64,
-    samples: Vec<u32>,
-    next: usize,
+    samples: RecentSamples<SAMPLES_PER_ROUTE>,
 }
 
 impl RouteStats {
     /// Recent latency samples in microseconds.
     pub fn samples(&self) -> Vec<u32> {
-        self.samples.clone()
+        self.samples.as_slice().to_vec()
     }
 
     fn record(&mut self, status: u16, elapsed: Duration, statements: u64) {
@@ -33,13 +34,7 @@ impl RouteStats {
         if status >= 500 {
             self.server_errors += 1;
         }
-        let micros = elapsed.as_micros().min(u128::from(u32::MAX)) as u32;
-        if self.samples.len() < SAMPLES_PER_ROUTE {
-            self.samples.push(micros);
-        } else {
-            self.samples[self.next] = micros;
-            self.next = (self.next + 1) % SAMPLES_PER_ROUTE;
-        }
+        self.samples.push(elapsed);
     }
 }
 
