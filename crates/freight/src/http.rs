@@ -91,7 +91,16 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
                 response
             },
         ))
-        .layer(TraceLayer::new_for_http().make_span_with(crate::telemetry::request_span))
+        // Only the span and failures: the default per-request, per-chunk and end-of-stream
+        // events are at DEBUG and would be weighed against every layer's filter per request.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(crate::telemetry::request_span)
+                .on_request(())
+                .on_response(())
+                .on_body_chunk(())
+                .on_eos(()),
+        )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(SetSensitiveRequestHeadersLayer::new([

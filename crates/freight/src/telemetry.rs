@@ -165,8 +165,8 @@ impl Injector for HeaderInjector<'_> {
 pub fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
     let span = tracing::info_span!(
         "request",
-        http.method = %request.method(),
-        http.target = %request.uri().path(),
+        http.method = request.method().as_str(),
+        http.target = request.uri().path(),
         trace_id = tracing::field::Empty,
         otel.kind = "server",
     );
