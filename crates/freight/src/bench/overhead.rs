@@ -28,7 +28,7 @@ pub struct OverheadArgs {
 }
 
 /// One server under test and what its slices added up to.
-struct Subject {
+struct Server {
     name: &'static str,
     child: tokio::process::Child,
     url: String,
@@ -71,10 +71,10 @@ fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
     Some(ticks / per_second)
 }
 
-impl Subject {
-    async fn start(name: &'static str, env: &[(&str, &str)]) -> anyhow::Result<Subject> {
+impl Server {
+    async fn start(name: &'static str, env: &[(&str, &str)]) -> anyhow::Result<Server> {
         let (child, url) = load::spawn_server_with(env).await?;
-        Ok(Subject {
+        Ok(Server {
             name,
             child,
             url,
@@ -157,24 +157,24 @@ pub async fn run(args: OverheadArgs) -> anyhow::Result<()> {
         ("FREIGHT_RATE_LIMITS", "off"),
     ];
     println!("on  = metrics, tracing (OTLP to {sink}) and rate limiting; off = all three off");
-    let mut on = Subject::start("on", &on_env).await?;
-    let mut off = Subject::start("off", &off_env).await?;
+    let mut on = Server::start("on", &on_env).await?;
+    let mut off = Server::start("off", &off_env).await?;
     let outcome = alternate(&mut on, &mut off, &args).await;
     load::stop_child(&mut on.child).await;
     load::stop_child(&mut off.child).await;
     outcome?;
     let (on_rps, off_rps) = (on.requests_per_sec(), off.requests_per_sec());
     println!();
-    for subject in [&on, &off] {
-        let cpu = subject
+    for server in [&on, &off] {
+        let cpu = server
             .cpu_us_per_request()
             .map(|us| format!("  server CPU {us:.0} µs/request"))
             .unwrap_or_default();
         println!(
             "{:<3}: {:>7.0} req/s over {:.0} s{cpu}",
-            subject.name,
-            subject.requests_per_sec(),
-            subject.seconds
+            server.name,
+            server.requests_per_sec(),
+            server.seconds
         );
     }
     println!(
@@ -192,9 +192,9 @@ pub async fn run(args: OverheadArgs) -> anyhow::Result<()> {
 }
 
 /// Warms both servers, then drives them in slices, swapping the order every round.
-async fn alternate(on: &mut Subject, off: &mut Subject, args: &OverheadArgs) -> anyhow::Result<()> {
-    for subject in [&mut *on, &mut *off] {
-        load::run_quiet(subject.load_args(args, 3)).await?;
+async fn alternate(on: &mut Server, off: &mut Server, args: &OverheadArgs) -> anyhow::Result<()> {
+    for server in [&mut *on, &mut *off] {
+        load::run_quiet(server.load_args(args, 3)).await?;
     }
     let rounds = args.duration_secs.div_ceil(args.slice_secs).max(1);
     for round in 0..rounds {
