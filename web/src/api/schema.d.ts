@@ -1118,13 +1118,20 @@ export interface components {
          * @enum {string}
          */
         DriverStatus: "off_duty" | "available" | "on_route" | "on_break";
-        /** @description A stop of a driver's accepted route. */
+        /** @description A stop of a driver's accepted route: a shipment's pickup or delivery, or an inline stop. */
         DriverStop: {
             /** Format: int64 */
             seq: number;
-            /** Format: int64 */
-            shipment_id: number;
+            /**
+             * Format: int64
+             * @description The shipment, or null for an inline stop.
+             */
+            shipment_id?: number | null;
+            /** @description The inline stop's `id` from the optimize request, or null for a shipment visit. */
+            stop_id?: string | null;
+            /** @description `pickup` or `delivery`. */
             action: string;
+            address: string;
             /** Format: double */
             lat: number;
             /** Format: double */

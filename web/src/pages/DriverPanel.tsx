@@ -125,7 +125,8 @@ export function DriverPanel(props: {
           <ol class="stops">
             {upcoming.slice(0, 8).map((s) => (
               <li key={`${s.plan_id}-${s.seq}`}>
-                {fmtTime(s.planned_arrival)} {s.action} <a href={`/shipments/${s.shipment_id}`}>#{s.shipment_id}</a>
+                {fmtTime(s.planned_arrival)} {s.action}{' '}
+                {s.shipment_id != null ? <a href={`/shipments/${s.shipment_id}`}>#{s.shipment_id}</a> : <>{s.stop_id} · {s.address}</>}
               </li>
             ))}
           </ol>

@@ -46,12 +46,14 @@ export function DriverStopsPage({ me }: { me: Me }) {
       ) : (
         <ol class="stop-list" data-testid="stop-list">
           {stops.map((s) => {
-            const load = byId.get(s.shipment_id);
+            const load = s.shipment_id != null ? byId.get(s.shipment_id) : undefined;
             const stop = load ? (s.action === 'pickup' ? load.pickup : load.delivery) : null;
+            // Inline stops have no load: the stop's own id and address are all there is.
+            const what = s.shipment_id != null ? (load?.reference ?? `#${s.shipment_id}`) : s.stop_id;
             return (
               <li key={`${s.plan_id}-${s.seq}`}>
-                <b>{fmtTime(s.planned_arrival)}</b> {s.action} · {load?.reference ?? `#${s.shipment_id}`}
-                {stop && <> · {stop.address} <small>(window {fmtTime(stop.window.start)}–{fmtTime(stop.window.end)})</small></>}
+                <b>{fmtTime(s.planned_arrival)}</b> {s.action} · {what} · {s.address}
+                {stop && <> <small>(window {fmtTime(stop.window.start)}–{fmtTime(stop.window.end)})</small></>}
               </li>
             );
           })}

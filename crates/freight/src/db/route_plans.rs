@@ -140,22 +140,24 @@ pub async fn accept(db: &Db, scope: &Scope, id: &str, actor: &str) -> ApiResult<
             .filter(|s| s.action == "pickup")
             .filter_map(|s| s.shipment_id)
             .collect();
-        let mut sql = Sql::new("UPDATE shipments SET status = 'assigned', driver_id = ");
-        sql.bind(route.driver_id)
-            .push(", vehicle_id = ")
-            .bind(route.vehicle_id);
-        sql.push(", updated_at = ")
-            .bind(now)
-            .push(", version = version + 1 WHERE org_id = ")
-            .bind(scope.org_id);
-        sql.push(" AND status IN ('booked', 'assigned') AND id IN ")
-            .bind_list(&ids);
-        if tx.execute(sql.query()).await?.rows_affected() != ids.len() as u64 {
-            return Err(ApiError::Conflict {
-                code: "plan_outdated",
-                detail: "a planned shipment was changed, cancelled or picked up since the plan was made; plan again".into(),
-                field: None,
-            });
+        if !ids.is_empty() {
+            let mut sql = Sql::new("UPDATE shipments SET status = 'assigned', driver_id = ");
+            sql.bind(route.driver_id)
+                .push(", vehicle_id = ")
+                .bind(route.vehicle_id);
+            sql.push(", updated_at = ")
+                .bind(now)
+                .push(", version = version + 1 WHERE org_id = ")
+                .bind(scope.org_id);
+            sql.push(" AND status IN ('booked', 'assigned') AND id IN ")
+                .bind_list(&ids);
+            if tx.execute(sql.query()).await?.rows_affected() != ids.len() as u64 {
+                return Err(ApiError::Conflict {
+                    code: "plan_outdated",
+                    detail: "a planned shipment was changed, cancelled or picked up since the plan was made; plan again".into(),
+                    field: None,
+                });
+            }
         }
         let note = format!(
             "route plan {id}: driver {} vehicle {}",
@@ -190,19 +192,13 @@ pub async fn accept(db: &Db, scope: &Scope, id: &str, actor: &str) -> ApiResult<
             .bind(route.driver_id);
         tx.execute(delete.query()).await?;
         let mut stops = Sql::new(
-            "INSERT INTO driver_stops (org_id, driver_id, plan_id, seq, shipment_id, action, lat, lon, planned_arrival, created_at) VALUES ",
+            "INSERT INTO driver_stops (org_id, driver_id, plan_id, seq, shipment_id, stop_id, action, address, lat, lon, planned_arrival, created_at) VALUES ",
         );
-        // Inline stops (no shipment) are not stored: the stop list holds shipment visits,
-        // keeping their plan sequence numbers.
-        let visits: Vec<(usize, i64, &crate::planning::problem::PlannedVisit)> = route
-            .stops
-            .iter()
-            .enumerate()
-            .filter_map(|(seq, stop)| Some((seq, stop.shipment_id?, stop)))
-            .collect();
-        for (i, &(seq, shipment_id, stop)) in visits.iter().enumerate() {
+        // Every visit is stored, shipment visits and inline stops alike, in plan order.
+        let visits = &route.stops;
+        for (seq, stop) in visits.iter().enumerate() {
             stops
-                .push(if i == 0 { "(" } else { ", (" })
+                .push(if seq == 0 { "(" } else { ", (" })
                 .bind(scope.org_id)
                 .push(", ")
                 .bind(route.driver_id);
@@ -212,10 +208,14 @@ pub async fn accept(db: &Db, scope: &Scope, id: &str, actor: &str) -> ApiResult<
                 .push(", ")
                 .bind(seq as i64)
                 .push(", ")
-                .bind(shipment_id);
+                .bind(stop.shipment_id)
+                .push(", ")
+                .bind(stop.stop_id.clone());
             stops
                 .push(", ")
                 .bind(stop.action.as_str())
+                .push(", ")
+                .bind(stop.address.as_str())
                 .push(", ")
                 .bind(stop.lat)
                 .push(", ")
@@ -249,12 +249,17 @@ pub async fn accept(db: &Db, scope: &Scope, id: &str, actor: &str) -> ApiResult<
     Ok(planned)
 }
 
-/// A stop of a driver's accepted route.
+/// A stop of a driver's accepted route: a shipment's pickup or delivery, or an inline stop.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema, FromRow)]
 pub struct DriverStop {
     pub seq: i64,
-    pub shipment_id: i64,
+    /// The shipment, or null for an inline stop.
+    pub shipment_id: Option<i64>,
+    /// The inline stop's `id` from the optimize request, or null for a shipment visit.
+    pub stop_id: Option<String>,
+    /// `pickup` or `delivery`.
     pub action: String,
+    pub address: String,
     pub lat: f64,
     pub lon: f64,
     #[serde(with = "crate::domain::time::rfc3339_ms")]
@@ -271,7 +276,7 @@ pub async fn driver_stops(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<V
     Ok(db
         .fetch_all(
             sqlx::query_as(
-                "SELECT seq, shipment_id, action, lat, lon, planned_arrival, plan_id FROM driver_stops \
+                "SELECT seq, shipment_id, stop_id, action, address, lat, lon, planned_arrival, plan_id FROM driver_stops \
                  WHERE org_id = $1 AND driver_id = $2 ORDER BY seq",
             )
             .bind(scope.org_id)

@@ -13,6 +13,10 @@ pub enum Param {
     Int(i64),
     Float(f64),
     Text(String),
+    /// An integer or NULL (bound typed, so PostgreSQL reads an `int8` either way).
+    OptInt(Option<i64>),
+    /// A text or NULL.
+    OptText(Option<String>),
 }
 
 impl From<i64> for Param {
@@ -28,6 +32,16 @@ impl From<f64> for Param {
 impl From<String> for Param {
     fn from(v: String) -> Self {
         Param::Text(v)
+    }
+}
+impl From<Option<i64>> for Param {
+    fn from(v: Option<i64>) -> Self {
+        Param::OptInt(v)
+    }
+}
+impl From<Option<String>> for Param {
+    fn from(v: Option<String>) -> Self {
+        Param::OptText(v)
     }
 }
 impl From<&str> for Param {
@@ -96,6 +110,8 @@ impl Sql {
                 Param::Int(v) => q.bind(*v),
                 Param::Float(v) => q.bind(*v),
                 Param::Text(v) => q.bind(v.as_str()),
+                Param::OptInt(v) => q.bind(*v),
+                Param::OptText(v) => q.bind(v.as_deref()),
             };
         }
         q
@@ -109,6 +125,8 @@ impl Sql {
                 Param::Int(v) => q.bind(*v),
                 Param::Float(v) => q.bind(*v),
                 Param::Text(v) => q.bind(v.as_str()),
+                Param::OptInt(v) => q.bind(*v),
+                Param::OptText(v) => q.bind(v.as_deref()),
             };
         }
         q

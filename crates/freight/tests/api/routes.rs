@@ -396,21 +396,45 @@ async fn inline_stops_are_planned_beside_shipments_and_accepted(app: TestApp) {
     let list = app
         .get(&format!("/api/v1/drivers/{}/stops", org.driver), token)
         .await;
-    let stored: Vec<i64> = list
+    // The stop list is the whole route in plan order: shipment visits and inline stops,
+    // each with its address and planned arrival.
+    let subject = |v: &Value| {
+        (
+            v["shipment_id"].as_i64(),
+            v["stop_id"].as_str().map(String::from),
+        )
+    };
+    let stored: Vec<(Option<i64>, Option<String>, String)> = list
         .body
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| s["shipment_id"].as_i64().unwrap())
+        .map(|s| {
+            let (shipment, stop) = subject(s);
+            (shipment, stop, s["address"].as_str().unwrap().to_string())
+        })
         .collect();
-    let planned: Vec<i64> = visits
+    let planned: Vec<(Option<i64>, Option<String>, String)> = visits
         .iter()
-        .filter_map(|v| v["shipment_id"].as_i64())
+        .map(|v| {
+            let (shipment, stop) = subject(v);
+            (shipment, stop, v["address"].as_str().unwrap().to_string())
+        })
         .collect();
     assert_eq!(
         stored, planned,
-        "the stop list keeps the shipment visits in plan order"
+        "the stop list keeps every visit in plan order"
     );
+    let stored_drop_b = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stop_id"] == "drop-b")
+        .unwrap();
+    assert_eq!(stored_drop_b["planned_arrival"], drop_b["arrival"]);
+    assert_eq!(stored_drop_b["action"], "delivery");
+    assert!(stored_drop_b["shipment_id"].is_null());
 
     // Inline stops alone are a plan too.
     let only = json!({"stops": [inline_stop("solo", 1, "delivery")], "crews": crew, "time_limit_seconds": 0.2});
@@ -420,6 +444,24 @@ async fn inline_stops_are_planned_beside_shipments_and_accepted(app: TestApp) {
         plan.body["result"]["routes"][0]["stops"][0]["stop_id"],
         "solo"
     );
+    // Accepted, it replaces the driver's stop list and assigns nothing.
+    let plan_id = plan.body["plan_id"].as_str().unwrap();
+    let accepted = app
+        .post(
+            &format!("/api/v1/routes/plans/{plan_id}/accept"),
+            token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    let list = app
+        .get(&format!("/api/v1/drivers/{}/stops", org.driver), token)
+        .await;
+    let stops = list.body.as_array().unwrap();
+    assert_eq!(stops.len(), 1, "{}", list.body);
+    assert_eq!(stops[0]["stop_id"], "solo");
+    assert_eq!(stops[0]["address"], "ad hoc 1");
+    assert_eq!(stops[0]["plan_id"], plan_id);
 }
 
 async fn bad_inline_stops_name_the_field(app: TestApp) {
