@@ -1,6 +1,10 @@
-//! Benchmarks that print figures (never timed tests): `freight bench load` drives a running
-//! server over loopback with a mixed API workload.
+//! Benchmarks that print figures (never timed tests): `freight bench load` drives a server
+//! over loopback with a mixed API workload (`workload`), `freight bench overhead` compares
+//! the same build with observability on and off; both start their own `freight serve --demo`
+//! (`child_server`) unless given a URL.
 
+mod child_server;
 pub mod load;
 pub mod overhead;
 pub mod stats;
+mod workload;

@@ -33,10 +33,13 @@ pub mod ratings;
 pub mod route_plans;
 pub mod search;
 mod shipment_edits;
+pub mod shipment_events;
 pub mod shipment_writes;
 pub mod shipments;
 pub mod sql;
 mod sqlite;
+mod statement_kinds;
+mod tx;
 pub mod users;
 pub mod vehicles;
 mod write_lane;
@@ -51,6 +54,9 @@ use sqlx::any::{AnyPoolOptions, AnyQueryResult, AnyRow};
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
 pub use sql::Sql;
+pub use tx::Tx;
+
+use statement_kinds::{statement_kind, StatementMetrics, KINDS};
 
 use crate::observability::query_log::QueryLog;
 use tracing::Instrument as _;
@@ -73,54 +79,6 @@ impl Backend {
         match self {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgresql",
-        }
-    }
-}
-
-/// Statement kinds, as metrics labels.
-const KINDS: [&str; 6] = [
-    "select",
-    "insert",
-    "update",
-    "delete",
-    "transaction",
-    "other",
-];
-
-/// The first keyword of a statement, as an index into [`KINDS`] (no allocation).
-fn statement_kind(sql: &str) -> usize {
-    let word = sql
-        .trim_start()
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .next()
-        .unwrap_or("");
-    let is = |w: &str| word.eq_ignore_ascii_case(w);
-    if is("SELECT") || is("WITH") {
-        0
-    } else if is("INSERT") {
-        1
-    } else if is("UPDATE") {
-        2
-    } else if is("DELETE") {
-        3
-    } else if is("BEGIN") || is("COMMIT") || is("ROLLBACK") {
-        4
-    } else {
-        5
-    }
-}
-
-/// Metric handles per statement kind, registered once (not looked up per statement).
-struct StatementMetrics {
-    duration: [metrics::Histogram; 6],
-    errors: [metrics::Counter; 6],
-}
-
-impl StatementMetrics {
-    fn register() -> Self {
-        StatementMetrics {
-            duration: KINDS.map(|k| metrics::histogram!("db_query_duration_seconds", "kind" => k)),
-            errors: KINDS.map(|k| metrics::counter!("db_query_errors_total", "kind" => k)),
         }
     }
 }
@@ -395,52 +353,6 @@ impl Db {
         if let Some(checkpointer) = &self.inner.checkpointer {
             checkpointer.stop();
         }
-    }
-}
-
-/// A write transaction; dropped without `commit` it rolls back.
-pub struct Tx {
-    tx: sqlx::Transaction<'static, Any>,
-    db: Db,
-}
-
-impl Tx {
-    pub fn backend(&self) -> Backend {
-        self.db.backend()
-    }
-
-    pub async fn fetch_all<'q, O>(&mut self, q: QueryAs<'q, O>) -> sqlx::Result<Vec<O>>
-    where
-        O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
-    {
-        let sql = sqlx::Execute::sql(&q);
-        self.db.run(sql, q.fetch_all(&mut *self.tx)).await
-    }
-
-    pub async fn fetch_optional<'q, O>(&mut self, q: QueryAs<'q, O>) -> sqlx::Result<Option<O>>
-    where
-        O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
-    {
-        let sql = sqlx::Execute::sql(&q);
-        self.db.run(sql, q.fetch_optional(&mut *self.tx)).await
-    }
-
-    pub async fn fetch_one<'q, O>(&mut self, q: QueryAs<'q, O>) -> sqlx::Result<O>
-    where
-        O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
-    {
-        let sql = sqlx::Execute::sql(&q);
-        self.db.run(sql, q.fetch_one(&mut *self.tx)).await
-    }
-
-    pub async fn execute<'q>(&mut self, q: Query<'q>) -> sqlx::Result<AnyQueryResult> {
-        let sql = sqlx::Execute::sql(&q);
-        self.db.run(sql, q.execute(&mut *self.tx)).await
-    }
-
-    pub async fn commit(self) -> sqlx::Result<()> {
-        let db = self.db;
-        db.run("COMMIT", self.tx.commit()).await
     }
 }
 

@@ -5,8 +5,6 @@
 //! port with a fresh SQLite file (or the `DATABASE_URL` it is given), so one command measures
 //! a real separate server process.
 
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
@@ -14,7 +12,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
+pub use super::child_server::{spawn_server, spawn_server_with, stop_child};
 use super::stats::{percentiles, Percentiles};
+use super::workload::{new_shipment, pick, Op};
 use crate::seed::DEMO_PASSWORD;
 
 /// Options for `freight bench load`.
@@ -40,31 +40,6 @@ pub struct LoadArgs {
     #[arg(long, default_value = "dispatch@infamousfreight.demo")]
     pub email: String,
 }
-
-/// What one operation was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
-    List,
-    ListByStatus,
-    Search,
-    Get,
-    Create,
-    Update,
-}
-
-impl Op {
-    fn writes(self) -> bool {
-        matches!(self, Op::Create | Op::Update)
-    }
-}
-
-/// Relative weights of the read operations (writes are `--write-percent`).
-const READS: &[(Op, u32)] = &[
-    (Op::List, 25),
-    (Op::ListByStatus, 20),
-    (Op::Search, 10),
-    (Op::Get, 25),
-];
 
 /// The result of a run.
 #[derive(Debug, serde::Serialize)]
@@ -147,71 +122,6 @@ fn print(report: &LoadReport) {
     if let Ok(json) = serde_json::to_string(report) {
         println!("{json}");
     }
-}
-
-/// Starts `freight serve --demo` on a free loopback port; returns the child and its base URL.
-pub async fn spawn_server() -> anyhow::Result<(tokio::process::Child, String)> {
-    spawn_server_with(&[]).await
-}
-
-/// Like [`spawn_server`], with extra environment for the child (switches, endpoints).
-pub async fn spawn_server_with(
-    env: &[(&str, &str)],
-) -> anyhow::Result<(tokio::process::Child, String)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let dir = std::env::temp_dir().join(format!("freight-bench-{}-{port}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let db_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| {
-        format!(
-            "sqlite://{}",
-            PathBuf::from(&dir).join("bench.db").display()
-        )
-    });
-    let exe = std::env::current_exe()?;
-    // One dispatcher at thousands of requests per second would rightly be throttled; the
-    // benchmark measures the API, so the general tier is raised (the check still runs).
-    let child = tokio::process::Command::new(exe)
-        .args(["serve", "--demo"])
-        .env("FREIGHT_RATE_LIMIT_GENERAL", "10000000/900+0")
-        .envs(env.iter().copied())
-        .env("DATABASE_URL", &db_url)
-        .env("FREIGHT_ADDR", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .context("starting the server")?;
-    let url = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..300 {
-        if let Ok(r) = client.get(format!("{url}/api/health/ready")).send().await {
-            if r.status().is_success() {
-                return Ok((child, url));
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    bail!("the server did not become ready within 30 s")
-}
-
-/// Stops a child server with SIGTERM (graceful), killing it after 10 s.
-pub async fn stop_child(child: &mut tokio::process::Child) {
-    #[cfg(unix)]
-    if let Some(pid) = child.id() {
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status();
-        if tokio::time::timeout(Duration::from_secs(10), child.wait())
-            .await
-            .is_ok()
-        {
-            return;
-        }
-    }
-    let _ = child.kill().await;
 }
 
 /// Data the workers share: the token and what exists to read.
@@ -317,40 +227,6 @@ async fn drive(url: &str, args: &LoadArgs) -> anyhow::Result<LoadReport> {
         read_latency: percentiles(&mut reads),
         write_latency: percentiles(&mut writes),
         cache_hit_rate: None,
-    })
-}
-
-fn pick(rng: &mut StdRng, write_percent: u32) -> Op {
-    if rng.gen_range(0..100) < write_percent {
-        return if rng.gen_bool(0.5) {
-            Op::Create
-        } else {
-            Op::Update
-        };
-    }
-    let total: u32 = READS.iter().map(|(_, w)| w).sum();
-    let mut x = rng.gen_range(0..total);
-    for (op, w) in READS {
-        if x < *w {
-            return *op;
-        }
-        x -= w;
-    }
-    Op::List
-}
-
-fn new_shipment(rng: &mut StdRng, customer_id: i64) -> Value {
-    let start = chrono::Utc::now() + chrono::Duration::hours(rng.gen_range(2..48));
-    let window = |from: chrono::DateTime<chrono::Utc>| json!({"start": from, "end": from + chrono::Duration::hours(2)});
-    json!({
-        "customer_id": customer_id,
-        "weight_kg": rng.gen_range(10.0..2000.0),
-        "volume_m3": 2.5,
-        "pallets": 2,
-        "notes": "load test pallet of widgets",
-        "pickup": {"address": "4800 Burleson Rd, Austin, TX", "lat": 30.2040, "lon": -97.7140, "window": window(start), "service_minutes": 15},
-        "delivery": {"address": "11410 Century Oaks Terrace, Austin, TX", "lat": 30.4020, "lon": -97.7253,
-                     "window": window(start + chrono::Duration::hours(3)), "service_minutes": 10}
     })
 }
 

@@ -1,5 +1,5 @@
 //! Reading shipments: the read model with driver and vehicle embedded, filtered lists,
-//! full-text search, and the event history.
+//! and full-text search (the event history is in `shipment_events`).
 //!
 //! A list page is one statement whatever its size: drivers and vehicles are joined, not
 //! fetched per row.
@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 use utoipa::ToSchema;
 
+pub use super::shipment_events::{events, ShipmentEvent};
 use super::{search, Backend, Db, Sql};
 use crate::auth::{Scope, Visibility};
 use crate::domain::shipment::{ShipmentFields, Stop};
@@ -389,58 +390,6 @@ pub(crate) async fn get_row(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Opt
     push_scope(&mut sql, scope);
     sql.push(" AND s.id = ").bind(id);
     db.fetch_optional(sql.query_as()).await
-}
-
-/// A recorded status change.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ShipmentEvent {
-    pub id: i64,
-    pub from_status: Option<ShipmentStatus>,
-    pub to_status: ShipmentStatus,
-    /// Who made the change: `user:<id>`, `api_key:<id>` or `system`.
-    pub actor: String,
-    pub note: String,
-    pub at: DateTime<Utc>,
-}
-
-#[derive(FromRow)]
-struct EventRow {
-    id: i64,
-    from_status: Option<String>,
-    #[sqlx(try_from = "String")]
-    to_status: ShipmentStatus,
-    actor: String,
-    note: String,
-    at: i64,
-}
-
-/// The full history of a shipment, oldest first. `None` if the shipment is not visible.
-pub async fn events(db: &Db, scope: &Scope, id: i64) -> sqlx::Result<Option<Vec<ShipmentEvent>>> {
-    if get(db, scope, id).await?.is_none() {
-        return Ok(None);
-    }
-    let rows: Vec<EventRow> = db
-        .fetch_all(
-            sqlx::query_as(
-                "SELECT id, from_status, to_status, actor, note, at FROM shipment_events \
-                 WHERE org_id = $1 AND shipment_id = $2 ORDER BY id",
-            )
-            .bind(scope.org_id)
-            .bind(id),
-        )
-        .await?;
-    Ok(Some(
-        rows.into_iter()
-            .map(|r| ShipmentEvent {
-                id: r.id,
-                from_status: r.from_status.and_then(|s| s.parse().ok()),
-                to_status: r.to_status,
-                actor: r.actor,
-                note: r.note,
-                at: to_datetime(r.at),
-            })
-            .collect(),
-    ))
 }
 
 /// The shipments among `ids` that `scope` may see (one statement).
