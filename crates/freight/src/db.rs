@@ -202,6 +202,10 @@ impl Db {
     /// (`BEGIN`, `COMMIT`, `ROLLBACK`) is timed and logged but gets no span of its own: it
     /// would double the spans of every write for no information the trace lacks (the time
     /// shows as the gap between the request span and its statement spans).
+    ///
+    /// The span is at DEBUG: the trace layer takes `freight::db` at DEBUG, while the log
+    /// layer (INFO by default) then never formats the statement text into its span fields,
+    /// a copy of the whole SQL per statement that no log line used.
     async fn run<T>(
         &self,
         sql: &str,
@@ -216,7 +220,7 @@ impl Db {
         let result = if kind == 4 {
             fut.await
         } else {
-            let span = tracing::info_span!(
+            let span = tracing::debug_span!(
                 target: "freight::db",
                 "db.query",
                 db.system = self.inner.backend.name(),

@@ -97,7 +97,8 @@ where
 }
 
 /// An OpenTelemetry layer exporting spans to `traces_url` (a full OTLP/HTTP `/v1/traces` URL),
-/// and its provider (keep it to flush). Request and statement spans are kept at `info`.
+/// and its provider (keep it to flush). Request spans are kept at `info`, statement spans
+/// (`freight::db`, DEBUG) too.
 pub fn trace_layer<S>(
     traces_url: &str,
 ) -> anyhow::Result<(Box<dyn Layer<S> + Send + Sync>, SdkTracerProvider)>
@@ -128,6 +129,8 @@ where
         // Static targets rather than an `EnvFilter`: no per-span scope look-ups on every
         // enter and exit.
         .with_filter(Targets::new().with_default(Level::INFO).with_targets([
+            // Statement spans are DEBUG so the log layer skips them (see `Db::run`).
+            ("freight::db", Level::DEBUG),
             ("sqlx", Level::WARN),
             ("h2", Level::WARN),
             ("hyper", Level::WARN),
