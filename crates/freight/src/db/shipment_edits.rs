@@ -5,7 +5,7 @@
 //! from a fresh read (412 with the current version, or 409 when the shipment has closed).
 
 use super::generations::{text_subjects, Subject};
-use super::shipment_writes::{duplicate_reference, unknown_customer};
+use super::shipment_writes::{duplicate_reference, field_columns, unknown_customer};
 use super::shipments::{get_row, Shipment, ShipmentMeta, ShipmentRow};
 use super::{is_unique_violation, Db, NewId, Sql};
 use crate::auth::Scope;
@@ -36,8 +36,10 @@ pub(super) async fn edit(
     }
     let now = now_ms();
     let mut sql = Sql::new("UPDATE shipments SET ");
-    push_field_assignments(&mut sql, &fields);
-    sql.push(", updated_at = ")
+    for (column, value) in field_columns(&fields) {
+        sql.push(column).push(" = ").bind(value).push(", ");
+    }
+    sql.push("updated_at = ")
         .bind(now)
         .push(", version = version + 1");
     sql.push(" WHERE org_id = ")
@@ -106,38 +108,6 @@ fn check_editable(row: &ShipmentRow, expected_version: i64) -> ApiResult<()> {
         });
     }
     Ok(())
-}
-
-fn push_field_assignments(sql: &mut Sql, f: &ShipmentFields) {
-    sql.push("reference = ")
-        .bind(f.reference.as_str())
-        .push(", customer_id = ")
-        .bind(f.customer_id);
-    sql.push(", priority = ")
-        .bind(f.priority.as_str())
-        .push(", weight_kg = ")
-        .bind(f.weight_kg);
-    sql.push(", volume_m3 = ")
-        .bind(f.volume_m3)
-        .push(", pallets = ")
-        .bind(f.pallets);
-    sql.push(", declared_value_cents = ")
-        .bind(f.declared_value_cents)
-        .push(", currency = ")
-        .bind(f.currency.as_str());
-    sql.push(", notes = ").bind(f.notes.as_str());
-    for (prefix, stop) in [("pickup", &f.pickup), ("delivery", &f.delivery)] {
-        sql.push(&format!(", {prefix}_address = "))
-            .bind(stop.address.as_str());
-        sql.push(&format!(", {prefix}_lat = ")).bind(stop.lat);
-        sql.push(&format!(", {prefix}_lon = ")).bind(stop.lon);
-        sql.push(&format!(", {prefix}_window_start = "))
-            .bind(stop.window_start);
-        sql.push(&format!(", {prefix}_window_end = "))
-            .bind(stop.window_end);
-        sql.push(&format!(", {prefix}_service_minutes = "))
-            .bind(stop.service_minutes);
-    }
 }
 
 /// Customers never move between organizations, so the check reads from the read pool.

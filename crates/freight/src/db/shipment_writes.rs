@@ -9,6 +9,7 @@ use super::generations::{text_subjects, Subject};
 use super::shipments::{
     push_scope, DriverSummary, Shipment, ShipmentMeta, ShipmentRow, VehicleSummary, SELECT_SHIPMENT,
 };
+use super::sql::Param;
 use super::{is_unique_violation, shipment_edits, Backend, Db, NewId, Sql, Tx};
 use crate::auth::Scope;
 use crate::domain::shipment::ShipmentFields;
@@ -104,17 +105,20 @@ async fn insert(
     // One statement, atomic on its own: the customer check is its SELECT (no row comes back
     // for a customer outside the organization) and the `created` event is written by the
     // database from `created_by` (migration 0005). SQLite's single writer is held for just it.
+    let columns = field_columns(fields);
     let mut sql = Sql::new(
-        "INSERT INTO shipments (org_id, reference, customer_id, status, priority, weight_kg, volume_m3, pallets, \
-         declared_value_cents, currency, notes, pickup_address, pickup_lat, pickup_lon, pickup_window_start, \
-         pickup_window_end, pickup_service_minutes, delivery_address, delivery_lat, delivery_lon, \
-         delivery_window_start, delivery_window_end, delivery_service_minutes, created_at, updated_at, version, \
-         created_by) SELECT ",
+        "INSERT INTO shipments (org_id, status, created_at, updated_at, version, created_by",
     );
-    sql.bind(scope.org_id).push(", ");
-    push_field_values(&mut sql, fields, status);
+    for (column, _) in &columns {
+        sql.push(", ").push(column);
+    }
+    sql.push(") SELECT ").bind(scope.org_id);
+    sql.push(", ").bind(status.as_str());
     sql.push(", ").bind(now).push(", ").bind(now);
     sql.push(", 1, ").bind(actor.0);
+    for (_, value) in columns {
+        sql.push(", ").bind(value);
+    }
     sql.push(" FROM customers WHERE org_id = ")
         .bind(scope.org_id)
         .push(" AND id = ")
@@ -141,38 +145,33 @@ async fn insert(
     Ok(shipment)
 }
 
-fn push_field_values(sql: &mut Sql, f: &ShipmentFields, status: ShipmentStatus) {
-    sql.bind(f.reference.as_str())
-        .push(", ")
-        .bind(f.customer_id)
-        .push(", ")
-        .bind(status.as_str());
-    sql.push(", ")
-        .bind(f.priority.as_str())
-        .push(", ")
-        .bind(f.weight_kg)
-        .push(", ")
-        .bind(f.volume_m3);
-    sql.push(", ")
-        .bind(f.pallets)
-        .push(", ")
-        .bind(f.declared_value_cents)
-        .push(", ")
-        .bind(f.currency.as_str());
-    sql.push(", ").bind(f.notes.as_str());
-    for stop in [&f.pickup, &f.delivery] {
-        sql.push(", ")
-            .bind(stop.address.as_str())
-            .push(", ")
-            .bind(stop.lat)
-            .push(", ")
-            .bind(stop.lon);
-        sql.push(", ")
-            .bind(stop.window_start)
-            .push(", ")
-            .bind(stop.window_end);
-        sql.push(", ").bind(stop.service_minutes);
-    }
+/// The stored column of every field a client writes, with its value: one list, so a
+/// booking's INSERT and an edit's UPDATE cannot disagree about which column holds what.
+pub(super) fn field_columns(f: &ShipmentFields) -> [(&'static str, Param); 21] {
+    let (p, d) = (&f.pickup, &f.delivery);
+    [
+        ("reference", f.reference.as_str().into()),
+        ("customer_id", f.customer_id.into()),
+        ("priority", f.priority.as_str().into()),
+        ("weight_kg", f.weight_kg.into()),
+        ("volume_m3", f.volume_m3.into()),
+        ("pallets", f.pallets.into()),
+        ("declared_value_cents", f.declared_value_cents.into()),
+        ("currency", f.currency.as_str().into()),
+        ("notes", f.notes.as_str().into()),
+        ("pickup_address", p.address.as_str().into()),
+        ("pickup_lat", p.lat.into()),
+        ("pickup_lon", p.lon.into()),
+        ("pickup_window_start", p.window_start.into()),
+        ("pickup_window_end", p.window_end.into()),
+        ("pickup_service_minutes", p.service_minutes.into()),
+        ("delivery_address", d.address.as_str().into()),
+        ("delivery_lat", d.lat.into()),
+        ("delivery_lon", d.lon.into()),
+        ("delivery_window_start", d.window_start.into()),
+        ("delivery_window_end", d.window_end.into()),
+        ("delivery_service_minutes", d.service_minutes.into()),
+    ]
 }
 
 /// Moves a shipment to `to` if the lifecycle allows it and `permit` accepts the change.
