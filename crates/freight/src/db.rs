@@ -32,6 +32,7 @@ pub mod rate_limits;
 pub mod ratings;
 pub mod route_plans;
 pub mod search;
+mod shipment_assignment;
 mod shipment_edits;
 pub mod shipment_events;
 pub mod shipment_writes;
