@@ -8,7 +8,7 @@ import { startFreight } from '../scripts/freight-server.mjs';
 export default async function globalSetup() {
   // Development only: point the tests at a server you started (fresh demo, rate limits off).
   if (process.env.FREIGHT_E2E_URL) return;
-  const server = await startFreight({ maxSeconds: 300 });
+  const server = await startFreight({ maxSeconds: 420 });
   const page = await fetch(`${server.url}/`).then((r) => r.text());
   if (!page.includes('<div id="app">')) {
     await server.stop();

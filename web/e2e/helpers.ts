@@ -1,6 +1,6 @@
 // Shared pieces of the browser tests: the server URL from global setup, logging in through
-// the login form, calling the API directly (to arrange data or check what the UI shows), and
-// saving screenshots under e2e/screenshots/.
+// the login form, calling the API directly (to arrange data or check what the UI shows),
+// reading a map marker's colour off the screen, and saving screenshots under e2e/screenshots/.
 import { test as base, expect, type Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 
@@ -54,4 +54,37 @@ export async function call<T = any>(tok: string, method: string, path: string, b
 
 export async function shot(page: Page, name: string) {
   await page.screenshot({ path: fileURLToPath(new URL(`./screenshots/${name}.png`, import.meta.url)) });
+}
+
+/** The on-screen colour (r, g, b) at the centre of a driver's drawn circle: a 1-pixel
+ *  screenshot, decoded by the browser. Null while the driver is not drawn. */
+export async function markerPixel(page: Page, driverId: number): Promise<[number, number, number] | null> {
+  const at = await page.evaluate((i) => {
+    const m = window.__freightMap;
+    const ll = m?.renderedCoords(i);
+    if (!m || !ll) return null;
+    const p = m.map.project(ll);
+    const box = m.map.getContainer().getBoundingClientRect();
+    return { x: Math.floor(box.left + p.x), y: Math.floor(box.top + p.y) };
+  }, driverId);
+  if (!at) return null;
+  const png = await page.screenshot({ clip: { x: at.x, y: at.y, width: 1, height: 1 } });
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 1;
+    const g = canvas.getContext('2d')!;
+    g.drawImage(img, 0, 0);
+    const [r, gr, b] = g.getImageData(0, 0, 1, 1).data;
+    return [r, gr, b] as [number, number, number];
+  }, png.toString('base64'));
+}
+
+/** Whether a pixel is `hex` (#rrggbb), within a few levels per channel. */
+export function sameColor(pixel: [number, number, number] | null, hex: string): boolean {
+  if (!pixel) return false;
+  const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  return pixel.every((v, i) => Math.abs(v - want[i]) <= 12);
 }

@@ -2,6 +2,9 @@
 // with numbered stops and the savings, accept, and find the loads assigned on the board.
 // The loads are made for the test so that one driver cannot serve them all: two in the north
 // (Round Rock → Georgetown) and two in the south (Buda → Kyle), with the same tight windows.
+// A search time above the server's direct-answer limit (5 s; `planning::service::SYNC_SECONDS`)
+// sends the same kind of problem to the background: the API answers 202 with the plan's URL,
+// the page shows it running and polls that URL until the proposal is there.
 import { test, expect, login, USERS, token, call, shot } from './helpers';
 
 const at = (minutes: number) => new Date(Math.ceil(Date.now() / 60_000) * 60_000 + minutes * 60_000).toISOString();
@@ -109,4 +112,42 @@ test('optimize two routes and accept them; the board shows them assigned', async
     for (const ref of refs) expect(text.some((t) => t.includes(ref))).toBe(true);
   }
   await shot(page, 'driver-stops');
+});
+
+test('a long optimization answers 202 and the page polls the plan until it is done', async ({ page }) => {
+  const ids = await bookTestLoads(await token(USERS.dispatcher));
+  await login(page, USERS.dispatcher);
+  await page.getByRole('link', { name: 'Route planner' }).click();
+  const shipments = page.getByTestId('plan-shipments');
+  for (const id of ids) await shipments.locator(`input[data-id="${id}"]`).check();
+  const drivers = page.getByTestId('plan-drivers').locator('input[type=checkbox]');
+  await drivers.nth(0).check();
+  await drivers.nth(1).check();
+  await page.getByLabel('Search time (s)').fill('6');
+
+  const polls: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'GET' && new URL(r.url()).pathname.startsWith('/api/v1/routes/plans/')) polls.push(new URL(r.url()).pathname);
+  });
+  const optimized = page.waitForResponse((r) => r.url().endsWith('/api/v1/routes/optimize'));
+  await page.getByTestId('optimize').click();
+  const reply = await optimized;
+  expect(reply.status()).toBe(202);
+  const accepted = (await reply.json()) as { status: string; result_url: string; result: unknown };
+  expect(accepted.status).toBe('running');
+  expect(accepted.result).toBeNull();
+
+  const running = page.getByTestId('plan-status');
+  await expect(running).toHaveAttribute('data-status', 'running');
+  await expect(running).toContainText('in the background');
+  await shot(page, 'route-plan-running');
+
+  const result = page.getByTestId('plan-result');
+  await expect(result).toHaveAttribute('data-status', 'completed', { timeout: 30_000 });
+  await expect(result.getByTestId('route')).toHaveCount(2);
+  await expect(result.getByTestId('savings')).toContainText('saves');
+  await expect(page.getByTestId('accept')).toBeEnabled();
+  // Several polls of the URL the 202 named, the last one finding the plan completed.
+  expect(polls.length).toBeGreaterThanOrEqual(2);
+  expect(new Set(polls)).toEqual(new Set([accepted.result_url]));
 });

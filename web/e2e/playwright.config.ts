@@ -11,7 +11,7 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   timeout: 60_000,
-  globalTimeout: 170_000,
+  globalTimeout: 360_000,
   expect: { timeout: 15_000 },
   reporter: [['list']],
   outputDir: '../test-results',

@@ -1,7 +1,9 @@
 // Who is logged in: tokens from POST /auth/login, kept in localStorage so a reload keeps the
-// session, rotated through /auth/refresh before the 15-minute access token runs out (refresh
-// tokens are single-use, so concurrent callers share one in-flight refresh). `me` comes from
-// /auth/me and decides which pages the role sees.
+// session, rotated through /auth/refresh shortly before the access token runs out: in its last
+// minute, or its last quarter when it lives less than four minutes (the server's
+// FREIGHT_ACCESS_TOKEN_TTL_SECS, 15 minutes by default). Refresh tokens are single-use, so
+// concurrent callers share one in-flight refresh. `me` comes from /auth/me and decides which
+// pages the role sees.
 import { signal } from './ui/signal';
 import type { components } from './api/schema';
 
@@ -12,6 +14,8 @@ interface Stored {
   access_token: string;
   refresh_token: string;
   expires_at: number;
+  /** The access token's lifetime in ms (absent in sessions stored by older builds). */
+  lifetime?: number;
   email: string;
   me: Me;
 }
@@ -69,6 +73,7 @@ function tokenFields(t: Tokens) {
     access_token: t.access_token,
     refresh_token: t.refresh_token,
     expires_at: Date.now() + t.expires_in * 1000,
+    lifetime: t.expires_in * 1000,
   };
 }
 
@@ -81,11 +86,12 @@ export const session = {
     save({ ...tokenFields(r.body), email, me });
     return null;
   },
-  /** A valid access token, refreshed when it has less than a minute left. */
+  /** A valid access token, refreshed when it is close to expiry (see the top of the file). */
   async accessToken(): Promise<string | null> {
     const s = current.get();
     if (!s) return null;
-    if (s.expires_at - Date.now() > 60_000) return s.access_token;
+    const margin = Math.min(60_000, (s.lifetime ?? Infinity) / 4);
+    if (s.expires_at - Date.now() > margin) return s.access_token;
     refreshing ??= refresh().finally(() => (refreshing = null));
     return refreshing;
   },

@@ -23,6 +23,7 @@ pub mod config;
 pub mod counters;
 pub mod demo;
 pub mod devices;
+mod driver_status;
 pub mod fanout;
 pub mod filter;
 pub mod fix;

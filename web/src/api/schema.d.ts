@@ -347,7 +347,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A driver's track: fixes (JSON or GeoJSON), stops and trips. */
+        /**
+         * A driver's track: fixes, stops and trips as JSON, or as a GeoJSON FeatureCollection
+         *     (`format=geojson`, or `Accept: application/geo+json` without `format`).
+         */
         get: operations["get_driver_track"];
         put?: never;
         post?: never;
@@ -1118,6 +1121,17 @@ export interface components {
          * @enum {string}
          */
         DriverStatus: "off_duty" | "available" | "on_route" | "on_break";
+        /** @description A driver's new status, as written to the driver. */
+        DriverStatusChange: {
+            /** Format: int64 */
+            driver_id: number;
+            status: components["schemas"]["DriverStatus"];
+            /**
+             * Format: date-time
+             * @description When the change was committed.
+             */
+            at: string;
+        };
         /** @description A stop of a driver's accepted route: a shipment's pickup or delivery, or an inline stop. */
         DriverStop: {
             /** Format: int64 */
@@ -1203,6 +1217,16 @@ export interface components {
             /** @description The ETA is after the end of the stop's window. */
             late: boolean;
         };
+        /**
+         * @description The GeoJSON object type `FeatureCollection`.
+         * @enum {string}
+         */
+        FeatureCollectionType: "FeatureCollection";
+        /**
+         * @description The GeoJSON object type `Feature`.
+         * @enum {string}
+         */
+        FeatureType: "Feature";
         /** @description A stored geofence or stop event (`GET /tracking/geofence-events` lists the same). */
         FenceCrossing: {
             /** Format: int64 */
@@ -1387,6 +1411,17 @@ export interface components {
             /** Format: date-time */
             end: string;
         };
+        /** @description A GeoJSON LineString (an empty track has no coordinates). */
+        LineString: {
+            type: components["schemas"]["LineStringType"];
+            /** @description `[lon, lat]` of each fix kept. */
+            coordinates: number[][];
+        };
+        /**
+         * @description The GeoJSON geometry type `LineString`.
+         * @enum {string}
+         */
+        LineStringType: "LineString";
         /** @description One event on the live feed, tagged by `type`. */
         LiveEventBody: (components["schemas"]["FenceCrossing"] & {
             /** @enum {string} */
@@ -1397,6 +1432,9 @@ export interface components {
         }) | (components["schemas"]["EtaChange"] & {
             /** @enum {string} */
             type: "eta";
+        }) | (components["schemas"]["DriverStatusChange"] & {
+            /** @enum {string} */
+            type: "driver_status";
         });
         /** @description A message on the live feed: one `snapshot` on connect, then `delta`s. */
         LiveMessage: {
@@ -1710,6 +1748,17 @@ export interface components {
             /** Format: date-time */
             departure: string;
         };
+        /** @description A GeoJSON Point. */
+        Point: {
+            type: components["schemas"]["PointType"];
+            /** @description `[lon, lat]`. */
+            coordinates: number[];
+        };
+        /**
+         * @description The GeoJSON geometry type `Point`.
+         * @enum {string}
+         */
+        PointType: "Point";
         /**
          * @description Dispatch priority of a shipment.
          * @enum {string}
@@ -1976,6 +2025,11 @@ export interface components {
             /** Format: double */
             lon: number;
         };
+        /**
+         * @description Marks a stop feature.
+         * @enum {string}
+         */
+        StopKind: "stop";
         /** @description A stop as the API shows and accepts it. */
         StopView: {
             address: string;
@@ -2045,6 +2099,8 @@ export interface components {
             stops: components["schemas"]["Stop"][];
             trips: components["schemas"]["Trip"][];
         };
+        /** @description A feature of a track: the line itself, or a stop along it. */
+        TrackFeature: components["schemas"]["TrackLineFeature"] | components["schemas"]["TrackStopFeature"];
         /** @description One stored fix of a track, as `GET /drivers/{id}/track` shows it. */
         TrackFix: {
             /** Format: date-time */
@@ -2064,6 +2120,53 @@ export interface components {
             /** Format: double */
             battery?: number | null;
             source: string;
+        };
+        /**
+         * @description A driver's track as a GeoJSON FeatureCollection: first the track's LineString (one
+         *     timestamp per coordinate in its properties), then one Point per stop.
+         */
+        TrackGeoJson: {
+            type: components["schemas"]["FeatureCollectionType"];
+            features: components["schemas"]["TrackFeature"][];
+        };
+        /** @description The fixes of the track, in time order. */
+        TrackLineFeature: {
+            type: components["schemas"]["FeatureType"];
+            geometry: components["schemas"]["LineString"];
+            properties: components["schemas"]["TrackLineProperties"];
+        };
+        /** @description What the JSON `Track` says about the range, and the time of each coordinate. */
+        TrackLineProperties: {
+            /** Format: int64 */
+            driver_id: number;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @description Fixes stored in the range (before simplification). */
+            total_fixes: number;
+            simplified: boolean;
+            /** @description More than the per-request maximum were stored; only the oldest were read. */
+            truncated: boolean;
+            /** @description When each fix of `coordinates` was taken (RFC 3339), index for index. */
+            timestamps: string[];
+            trips: components["schemas"]["Trip"][];
+        };
+        /** @description A stop: where the driver stayed put, and when. */
+        TrackStopFeature: {
+            type: components["schemas"]["FeatureType"];
+            geometry: components["schemas"]["Point"];
+            properties: components["schemas"]["TrackStopProperties"];
+        };
+        /** @description The properties of a stop feature. */
+        TrackStopProperties: {
+            kind: components["schemas"]["StopKind"];
+            /** Format: date-time */
+            start: string;
+            /** Format: date-time */
+            end: string;
+            /** Format: int64 */
+            duration_s: number;
         };
         /**
          * @description A shipment as the API shows it: the stored shipment plus, once it has been tracked, its
@@ -2929,7 +3032,10 @@ export interface operations {
                 from?: string;
                 /** @description RFC 3339, exclusive (default: now). */
                 to?: string;
-                /** @description `json` (default) or `geojson`. */
+                /**
+                 * @description `json` or `geojson`. Without it, `Accept: application/geo+json` asks for GeoJSON and
+                 *     anything else gets JSON.
+                 */
                 format?: string;
                 /** @description Douglas–Peucker tolerance in metres; omit for every fix. */
                 simplify_m?: number;
@@ -2944,12 +3050,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The track: `Track` as JSON, or `TrackGeoJson` when GeoJSON was asked for */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Track"];
+                    "application/geo+json": components["schemas"]["TrackGeoJson"];
                 };
             };
             404: {

@@ -5,10 +5,9 @@ import { useEffect, useState } from 'preact/hooks';
 import type maplibregl from 'maplibre-gl';
 import type { GeoJSONSource } from 'maplibre-gl';
 import { api, type Me, type Schemas, type Shipment } from '../api/client';
-import { etas, feed, positions } from '../live';
+import { etas, feed, positions, statuses } from '../live';
 import { isStaff } from '../session';
 import { useSignal } from '../ui/signal';
-import type { DriverInfo } from '../map/drivers';
 import { fmtDateTime, fmtKm, fmtTime, label } from '../ui/format';
 
 const TRACK_HOURS = 4;
@@ -29,16 +28,17 @@ export function DriverPanel(props: {
   me: Me;
   map: maplibregl.Map;
   driverId: number;
-  info?: DriverInfo;
+  name?: string;
   customerShipments: Shipment[];
   onClose: () => void;
 }) {
-  const { me, map, driverId, info } = props;
+  const { me, map, driverId, name } = props;
   const [shipment, setShipment] = useState<Shipment | null>(null);
   const [tracking, setTracking] = useState<Schemas['ShipmentTracking'] | null>(null);
   const [stops, setStops] = useState<Schemas['DriverStop'][]>([]);
   const [trackInfo, setTrackInfo] = useState('');
-  useSignal(feed); // re-render on live events so the ETA below stays current
+  useSignal(feed); // re-render on live events so the ETA and status below stay current
+  const status = statuses.get(driverId) ?? 'unknown';
   const pos = positions.get(driverId);
 
   useEffect(() => {
@@ -70,12 +70,11 @@ export function DriverPanel(props: {
         params: { path: { id: driverId }, query: { from: from.toISOString(), to: to.toISOString(), format: 'geojson', simplify_m: 10 } },
       })
       .then(({ data }) => {
-        if (gone || !data) return;
-        // With format=geojson the body is a GeoJSON FeatureCollection (the OpenAPI document
-        // only describes the JSON variant).
-        const fc = data as unknown as GeoJSON.FeatureCollection;
-        drawTrack(map, fc);
-        const total = fc.features?.[0]?.properties?.total_fixes ?? 0;
+        // The document describes both bodies (JSON `Track`, GeoJSON `TrackGeoJson`); we asked for GeoJSON.
+        if (gone || !data || !('features' in data)) return;
+        drawTrack(map, data);
+        const line = data.features.find((f) => f.geometry.type === 'LineString');
+        const total = line && 'total_fixes' in line.properties ? line.properties.total_fixes : 0;
         setTrackInfo(`${total} fixes in the last ${TRACK_HOURS} h`);
       });
     return () => {
@@ -98,11 +97,11 @@ export function DriverPanel(props: {
   return (
     <section class="panel" data-testid="driver-panel">
       <header>
-        <h3>{info?.name ?? `Driver ${driverId}`}</h3>
+        <h3>{name ?? `Driver ${driverId}`}</h3>
         <button class="link" onClick={props.onClose} aria-label="close">✕</button>
       </header>
       <p>
-        <span class={`badge st-${info?.status ?? 'unknown'}`}>{label(info?.status ?? 'unknown')}</span>
+        <span class={`badge st-${status}`} data-testid="driver-status">{label(status)}</span>
         {pos && <> · last fix {fmtTime(pos.timestamp)}{pos.speed != null && <> · {(pos.speed * 3.6).toFixed(0)} km/h</>}</>}
       </p>
       {shipment ? (

@@ -1,7 +1,8 @@
 // Route planner: pick unassigned (booked) shipments and available drivers with a vehicle,
 // run POST /routes/optimize, look at the proposal (routes on the map with numbered stops,
 // arrival times, distance, savings against the manual plan, unassigned loads with reasons)
-// and accept it. Large problems answer 202; the plan URL is then polled until it is done.
+// and accept it. Large problems (over 100 jobs, or a search time over 5 s) answer 202 with the
+// plan running in the background; the plan URL is then polled every second until it is done.
 import { useEffect, useState } from 'preact/hooks';
 import { allPages, api, problemText, type Driver, type Me, type PlanView, type Shipment, type Vehicle } from '../api/client';
 import { navigate } from '../router';
@@ -139,7 +140,13 @@ export function PlannerPage(_: { me: Me }) {
       </section>
       <section class="result">
         <PlanMap plan={result ?? null} />
-        {plan && !result && <p class="muted">Plan {plan.plan_id}: {plan.status}{plan.error ? ` — ${plan.error}` : ''}</p>}
+        {plan && !result && (
+          <p class="muted" data-testid="plan-status" data-status={plan.status}>
+            Plan {plan.plan_id}: {plan.status}
+            {plan.status === 'running' && <> in the background{elapsed(plan) != null && <>, {elapsed(plan)!.toFixed(0)} s so far</>}</>}
+            {plan.error ? ` — ${plan.error}` : ''}
+          </p>
+        )}
         {result && plan && (
           <div class="plan" data-testid="plan-result" data-status={plan.status}>
             <p class="totals">
@@ -186,4 +193,10 @@ export function PlannerPage(_: { me: Me }) {
       </section>
     </div>
   );
+}
+
+/** Seconds a background plan has run, from its stored progress. */
+function elapsed(plan: PlanView): number | null {
+  const p = plan.progress as { elapsed_seconds?: unknown } | null | undefined;
+  return typeof p?.elapsed_seconds === 'number' ? p.elapsed_seconds : null;
 }

@@ -6,7 +6,7 @@ import maplibregl from 'maplibre-gl';
 import { api, problemText, type Me, type Schemas, type Shipment } from '../api/client';
 import { createMap, fitTo } from '../map/basemap';
 import { DriversLayer } from '../map/drivers';
-import { etas, feed, positions } from '../live';
+import { etas, feed, positions, rememberStatuses } from '../live';
 import { canDispatch } from '../session';
 import { useSignal } from '../ui/signal';
 import { fmtDateTime, fmtMoney, fmtKm, label } from '../ui/format';
@@ -152,7 +152,7 @@ function ShipmentMap({ s }: { s: Shipment }) {
     if (!layer) return;
     const d = s.driver;
     layer.setFilter((id) => id === d?.id);
-    layer.setInfo(new Map(d ? [[d.id, { name: d.name, status: d.status }]] : []));
+    if (d) rememberStatuses([d]);
   }, [layer, s.driver?.id]);
 
   return <div class="map small-map" ref={el} data-testid="shipment-map" />;

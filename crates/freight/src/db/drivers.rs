@@ -282,8 +282,16 @@ pub async fn sessions(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<Vec<D
         .await?)
 }
 
+/// A shift that started or ended, and the driver's status before it (so the caller can
+/// announce the change on the live feed once committed).
+#[derive(Debug)]
+pub struct ShiftChange {
+    pub session: DriverSession,
+    pub status_before: DriverStatus,
+}
+
 /// Starts a shift: the driver becomes available. One open shift at a time.
-pub async fn start_session(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<DriverSession> {
+pub async fn start_session(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<ShiftChange> {
     let driver = get(db, scope, driver_id)
         .await?
         .ok_or(ApiError::NotFound("driver"))?;
@@ -319,18 +327,21 @@ pub async fn start_session(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<
     db.generations()
         .bump(scope.org_id, &[Subject::Fleet, Subject::Shipments])
         .await;
-    Ok(DriverSession {
-        id: row.id,
-        driver_id,
-        vehicle_id: driver.fields.current_vehicle_id,
-        started_at: now,
-        ended_at: None,
+    Ok(ShiftChange {
+        session: DriverSession {
+            id: row.id,
+            driver_id,
+            vehicle_id: driver.fields.current_vehicle_id,
+            started_at: now,
+            ended_at: None,
+        },
+        status_before: driver.fields.status,
     })
 }
 
 /// Ends the open shift: the driver goes off duty.
-pub async fn end_session(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<DriverSession> {
-    get(db, scope, driver_id)
+pub async fn end_session(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<ShiftChange> {
+    let driver = get(db, scope, driver_id)
         .await?
         .ok_or(ApiError::NotFound("driver"))?;
     let mut tx = db.begin().await?;
@@ -362,7 +373,10 @@ pub async fn end_session(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<Dr
         .bump(scope.org_id, &[Subject::Fleet, Subject::Shipments])
         .await;
     session.ended_at = Some(now);
-    Ok(session)
+    Ok(ShiftChange {
+        session,
+        status_before: driver.fields.status,
+    })
 }
 
 async fn set_status(

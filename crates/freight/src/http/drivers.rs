@@ -1,4 +1,5 @@
-//! `/api/v1/drivers`: drivers, their availability and their shifts.
+//! `/api/v1/drivers`: drivers, their availability and their shifts. Every status change made
+//! here is announced on the live feed after it committed (`Tracking::announce_driver_status`).
 
 use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};
@@ -119,6 +120,12 @@ async fn update_driver(
     let fields = merge_patch::apply(&current.fields, patch)?;
     fields.check().map_err(ApiError::Validation)?;
     let driver = drivers::update(&state.db, &scope, id, version, &fields).await?;
+    state.tracking.announce_driver_status(
+        scope.org_id,
+        id,
+        current.fields.status,
+        driver.fields.status,
+    );
     Ok(([(header::ETAG, etag(driver.version))], Json(driver)).into_response())
 }
 
@@ -141,10 +148,15 @@ async fn start_driver_session(
     auth: Auth<DriversWrite>,
     Id(id): Id,
 ) -> ApiResult<(StatusCode, Json<DriverSession>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(drivers::start_session(&state.db, &auth.scope(), id).await?),
-    ))
+    let scope = auth.scope();
+    let change = drivers::start_session(&state.db, &scope, id).await?;
+    state.tracking.announce_driver_status(
+        scope.org_id,
+        id,
+        change.status_before,
+        DriverStatus::Available,
+    );
+    Ok((StatusCode::CREATED, Json(change.session)))
 }
 
 /// End the open shift (the driver goes off duty).
@@ -155,7 +167,13 @@ async fn end_driver_session(
     auth: Auth<DriversWrite>,
     Id(id): Id,
 ) -> ApiResult<Json<DriverSession>> {
-    Ok(Json(
-        drivers::end_session(&state.db, &auth.scope(), id).await?,
-    ))
+    let scope = auth.scope();
+    let change = drivers::end_session(&state.db, &scope, id).await?;
+    state.tracking.announce_driver_status(
+        scope.org_id,
+        id,
+        change.status_before,
+        DriverStatus::OffDuty,
+    );
+    Ok(Json(change.session))
 }

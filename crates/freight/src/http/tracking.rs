@@ -9,6 +9,7 @@ pub mod ingest;
 pub mod live;
 pub mod osmand;
 pub mod shipment_view;
+pub mod track_geojson;
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -1,12 +1,14 @@
 //! What `/api/v1/tracking/live` sends, as types: the event bodies are built from these, and the
 //! OpenAPI document (hence the dashboard's generated TypeScript) describes them, so the wire
-//! format and its description cannot drift apart.
+//! format and its description cannot drift apart. Driver status changes ride on the same feed
+//! as events (see `tracking::driver_status`), since the map colours its markers by status.
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::hub::LivePosition;
 use crate::domain::time::Millis;
+use crate::domain::DriverStatus;
 
 /// One event on the live feed, tagged by `type`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -18,6 +20,8 @@ pub enum LiveEventBody {
     Arrival(FenceCrossing),
     /// A shipment's ETA to its next stop changed.
     Eta(EtaChange),
+    /// A driver's status changed (drivers API, or a shift started or ended).
+    DriverStatus(DriverStatusChange),
 }
 
 /// A stored geofence or stop event (`GET /tracking/geofence-events` lists the same).
@@ -49,6 +53,17 @@ pub struct EtaChange {
     pub distance_remaining_m: f64,
     /// The ETA is after the end of the stop's window.
     pub late: bool,
+}
+
+/// A driver's new status, as written to the driver.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DriverStatusChange {
+    pub driver_id: i64,
+    pub status: DriverStatus,
+    /// When the change was committed.
+    #[serde(with = "crate::domain::time::rfc3339_ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Millis,
 }
 
 /// A message on the live feed: one `snapshot` on connect, then `delta`s.

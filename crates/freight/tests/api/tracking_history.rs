@@ -1,10 +1,12 @@
 //! Track history: JSON and GeoJSON, simplification, stops and trips, visibility, retention.
 
 use freight::domain::Role;
+use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::both_backends;
 use crate::helpers::TestApp;
+use crate::openapi_conformance::{conforms, document};
 use crate::tracking_support::*;
 
 both_backends!(
@@ -74,10 +76,74 @@ async fn a_track_has_its_fixes_stops_and_trips_as_json_and_geojson(app: TestApp)
         .await;
     assert_eq!(geo.header("content-type"), Some("application/geo+json"));
     assert_eq!(geo.body["type"], "FeatureCollection");
-    let line = &geo.body["features"][0]["geometry"];
-    assert_eq!(line["type"], "LineString");
-    assert_eq!(line["coordinates"][0], json!([-97.70, 30.20]));
+    let line = &geo.body["features"][0];
+    assert_eq!(line["geometry"]["type"], "LineString");
+    assert_eq!(line["geometry"]["coordinates"][0], json!([-97.70, 30.20]));
+    assert_eq!(
+        line["geometry"]["coordinates"].as_array().unwrap().len(),
+        32
+    );
+    // One timestamp per coordinate, index for index.
+    let times = line["properties"]["timestamps"].as_array().unwrap();
+    assert_eq!(times.len(), 32);
+    assert_eq!(times[0], rfc(t0));
+    assert_eq!(times[31], rfc(t0 + 31 * min));
+    assert_eq!(line["properties"]["total_fixes"], 32);
     assert_eq!(geo.body["features"][1]["properties"]["kind"], "stop");
+    assert_eq!(geo.body["features"][1]["properties"]["duration_s"], 12 * 60);
+
+    // Without `format`, `Accept: application/geo+json` asks for the same GeoJSON; `format`
+    // wins over `Accept`, and a refused (q=0) GeoJSON is not chosen.
+    let token = org.token(Role::Dispatcher);
+    let by_accept = app
+        .send_with(
+            Method::GET,
+            &path,
+            Some(token),
+            None,
+            &[("accept", "application/geo+json")],
+        )
+        .await;
+    assert_eq!(
+        by_accept.header("content-type"),
+        Some("application/geo+json")
+    );
+    assert_eq!(by_accept.header("vary"), Some("accept"));
+    assert_eq!(by_accept.body, geo.body);
+    let json_wins = app
+        .send_with(
+            Method::GET,
+            &format!("{path}&format=json"),
+            Some(token),
+            None,
+            &[("accept", "application/geo+json")],
+        )
+        .await;
+    assert_eq!(json_wins.header("content-type"), Some("application/json"));
+    assert_eq!(json_wins.body["total_fixes"], 32);
+    let refused = app
+        .send_with(
+            Method::GET,
+            &path,
+            Some(token),
+            None,
+            &[("accept", "application/json, application/geo+json;q=0")],
+        )
+        .await;
+    assert_eq!(refused.header("content-type"), Some("application/json"));
+
+    // The OpenAPI document describes both bodies, each under its media type.
+    let doc = document(&app).await;
+    let ok = &doc["paths"]["/api/v1/drivers/{id}/track"]["get"]["responses"]["200"]["content"];
+    for (media, body) in [
+        ("application/json", &track.body),
+        ("application/geo+json", &geo.body),
+    ] {
+        if let Err(why) = conforms(&doc, &ok[media]["schema"], body) {
+            panic!("{media}: {why}");
+        }
+    }
+    assert!(conforms(&doc, &ok["application/json"]["schema"], &geo.body).is_err());
 
     // A window with nothing in it, bad parameters, and callers who may not see the driver.
     let empty = app

@@ -15,7 +15,7 @@ use crate::rate_limits_redis::{free_port, redis_or_not_run, unique};
 use crate::tracking_support::*;
 
 /// Waits (bounded) until `n` clients subscribe to `channel`, so nothing published is missed.
-async fn wait_for_subscribers(redis: &str, channel: &str, n: i64) {
+pub async fn wait_for_subscribers(redis: &str, channel: &str, n: i64) {
     let client = redis::Client::open(redis).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     for _ in 0..200 {

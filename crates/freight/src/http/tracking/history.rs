@@ -1,26 +1,31 @@
 //! `GET /api/v1/drivers/{id}/track`: a driver's fixes between `from` and `to` as JSON or as
-//! a GeoJSON LineString, optionally simplified, with the stops and trips derived from it.
-//! The query is one index range scan on positions' (driver_id, fix_time) key.
+//! GeoJSON (`?format=geojson`, or `Accept: application/geo+json`; see [`super::track_geojson`]),
+//! optionally simplified, with the stops and trips derived from it. The query is one index
+//! range scan on positions' (driver_id, fix_time) key.
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::policy::TrackingRead;
 use crate::auth::Auth;
 use crate::db::drivers;
-use crate::domain::time::{now_ms, to_datetime};
+use crate::domain::time::now_ms;
 use crate::domain::FieldErrors;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiQuery, Id};
 use crate::state::AppState;
 use crate::tracking::history::{simplify, stops_and_trips, Stop, TrackPoint, Trip};
 use crate::tracking::store::{self, TrackFix};
+
+use super::track_geojson::TrackGeoJson;
+
+/// The GeoJSON media type (RFC 7946).
+const GEOJSON: &str = "application/geo+json";
 
 /// Longest range one request may ask for.
 const MAX_RANGE_MS: i64 = 31 * 24 * 3600 * 1000;
@@ -39,7 +44,8 @@ pub struct TrackQuery {
     from: Option<chrono::DateTime<chrono::Utc>>,
     /// RFC 3339, exclusive (default: now).
     to: Option<chrono::DateTime<chrono::Utc>>,
-    /// `json` (default) or `geojson`.
+    /// `json` or `geojson`. Without it, `Accept: application/geo+json` asks for GeoJSON and
+    /// anything else gets JSON.
     format: Option<String>,
     /// Douglas–Peucker tolerance in metres; omit for every fix.
     simplify_m: Option<f64>,
@@ -67,13 +73,17 @@ pub struct Track {
     pub trips: Vec<Trip>,
 }
 
-/// A driver's track: fixes (JSON or GeoJSON), stops and trips.
+/// A driver's track: fixes, stops and trips as JSON, or as a GeoJSON FeatureCollection
+/// (`format=geojson`, or `Accept: application/geo+json` without `format`).
 #[utoipa::path(get, path = "/drivers/{id}/track", tag = "tracking", params(("id" = i64, Path), TrackQuery),
-    responses((status = 200, body = Track), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "The track: `Track` as JSON, or `TrackGeoJson` when GeoJSON was asked for",
+            content((Track = "application/json"), (TrackGeoJson = "application/geo+json"))),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn get_driver_track(
     State(state): State<AppState>,
     auth: Auth<TrackingRead>,
     Id(id): Id,
+    headers: HeaderMap,
     ApiQuery(q): ApiQuery<TrackQuery>,
 ) -> ApiResult<Response> {
     let to = q.to.map_or_else(now_ms, |t| t.timestamp_millis());
@@ -88,7 +98,8 @@ async fn get_driver_track(
         "the range may span at most 31 days",
     );
     let geojson = match q.format.as_deref() {
-        None | Some("json") => false,
+        None => accepts_geojson(&headers),
+        Some("json") => false,
         Some("geojson") => true,
         Some(_) => {
             errors.add("format", "expected `json` or `geojson`");
@@ -141,40 +152,30 @@ async fn get_driver_track(
         stops,
         trips,
     };
+    // The body depends on `Accept` when `format` is absent.
+    let vary = [(header::VARY, HeaderValue::from_static("accept"))];
     if !geojson {
-        return Ok(Json(track).into_response());
+        return Ok((vary, Json(track)).into_response());
     }
-    let mut response = Json(to_geojson(&track)).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/geo+json"),
-    );
-    Ok(response)
+    let content_type = [(header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON))];
+    Ok((vary, content_type, Json(TrackGeoJson::from(track))).into_response())
 }
 
-/// A FeatureCollection: the LineString of the track, then one Point per stop.
-fn to_geojson(track: &Track) -> serde_json::Value {
-    let coordinates: Vec<[f64; 2]> = track.fixes.iter().map(|f| [f.lon, f.lat]).collect();
-    let times: Vec<_> = track
-        .fixes
+/// Whether `Accept` names the GeoJSON media type (with a non-zero quality).
+fn accepts_geojson(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
         .iter()
-        .map(|f| to_datetime(f.timestamp))
-        .collect();
-    let mut features = vec![json!({
-        "type": "Feature",
-        "geometry": {"type": "LineString", "coordinates": coordinates},
-        "properties": {
-            "driver_id": track.driver_id, "from": to_datetime(track.from), "to": to_datetime(track.to),
-            "total_fixes": track.total_fixes, "simplified": track.simplified, "truncated": track.truncated,
-            "timestamps": times, "trips": track.trips,
-        }
-    })];
-    for s in &track.stops {
-        features.push(json!({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
-            "properties": {"kind": "stop", "start": to_datetime(s.start), "end": to_datetime(s.end), "duration_s": s.duration_s}
-        }));
-    }
-    json!({"type": "FeatureCollection", "features": features})
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|range| {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            media.eq_ignore_ascii_case(GEOJSON) && !refused
+        })
 }
