@@ -8,7 +8,6 @@
 //! independent search with its own seed; the best result wins (ties: lowest thread).
 
 mod instance;
-mod intra;
 mod local;
 mod precheck;
 mod recreate;

@@ -1,78 +1,35 @@
 //! Local search applied to each recreated solution: 2-opt* (exchange the tails of two
-//! routes), alternated with the intra-route moves of `intra.rs`. Ruin-and-recreate
-//! moves stops one job at a time, so it rarely finds the exchange of two long route ends
-//! that crosses over; on few, long routes (Solomon R2 and RC2) that exchange is what
-//! closes the last percent. Each candidate is checked in O(1) from the routes' caches
-//! (departures, latest starts, load prefix/suffix maxima).
+//! routes). Ruin-and-recreate moves stops one job at a time, so it rarely finds the
+//! exchange of two long route ends that crosses over; on few, long routes (Solomon R2 and
+//! RC2) that exchange is what closes the last percent. Each candidate is checked in O(1)
+//! from the routes' caches (departures, latest starts, load prefix/suffix maxima).
 
 use super::instance::{Instance, Load, EPS};
-use super::intra::IntraScratch;
 use super::route::Route;
 use super::state::State;
 
-/// Buffers reused across calls of [`improve`].
-#[derive(Default)]
-pub(crate) struct LocalScratch {
-    queue: Vec<usize>,
-    touched: Vec<usize>,
-    intra: IntraScratch,
-}
-
 /// Improves the routes touched since `begin` (and the routes they exchange with) until
-/// no improving tail exchange is left; with `reorder`, also no improving intra-route
-/// move in the routes it changed. Returns whether anything changed.
-pub(crate) fn improve(
-    instance: &Instance,
-    state: &mut State,
-    reorder: bool,
-    scratch: &mut LocalScratch,
-) -> bool {
+/// no improving tail exchange is left. Returns whether anything changed.
+pub(crate) fn improve(instance: &Instance, state: &mut State, queue: &mut Vec<usize>) -> bool {
     if instance.has_pairs {
         return false;
     }
-    let LocalScratch {
-        queue,
-        touched,
-        intra,
-    } = scratch;
-    // With `reorder` (called after a plain 2-opt* descent) the touched routes are
-    // reordered first, then those a later exchange changed.
     queue.clear();
-    touched.clear();
-    if reorder {
-        touched.extend(state.touched_routes());
-    } else {
-        queue.extend(state.touched_routes());
-    }
+    queue.extend(state.touched_routes());
     let mut changed = false;
-    loop {
-        while let Some(r1) = queue.pop() {
-            let Some((r2, i, j)) = best_exchange(instance, state, r1) else {
-                continue;
-            };
-            apply(instance, state, r1, i, r2, j);
-            changed = true;
-            for r in [r1, r2] {
-                if !queue.contains(&r) {
-                    queue.push(r);
-                }
-                if reorder && !touched.contains(&r) {
-                    touched.push(r);
-                }
-            }
-        }
-        // A reordered route may allow new exchanges.
-        for &r in touched.iter() {
-            if super::intra::improve_route(instance, state, r, intra) {
-                changed = true;
+    while let Some(r1) = queue.pop() {
+        let Some((r2, i, j)) = best_exchange(instance, state, r1) else {
+            continue;
+        };
+        apply(instance, state, r1, i, r2, j);
+        changed = true;
+        for r in [r1, r2] {
+            if !queue.contains(&r) {
                 queue.push(r);
             }
         }
-        touched.clear();
-        if queue.is_empty() {
-            return changed;
-        }
     }
+    changed
 }
 
 fn shifted_fits(max: &Load, shift: &Load, capacity: &Load) -> bool {
@@ -108,7 +65,6 @@ fn fits(instance: &Instance, a: &Route, i: usize, b: &Route, j: usize) -> bool {
 
 /// The best improving tail exchange of `r1` with another used route of the same type:
 /// (r2, i, j) = r1 keeps nodes 0..=i and takes r2's nodes after j, and vice versa.
-#[inline(never)]
 fn best_exchange(instance: &Instance, state: &State, r1: usize) -> Option<(usize, usize, usize)> {
     let a = &state.routes[r1];
     if a.stops.is_empty() {
@@ -225,12 +181,7 @@ mod tests {
     fn crossing_tails_are_exchanged() {
         let (instance, mut state) = crossing((0.0, 1000.0), [2, 3]);
         let before = state.objective(&instance);
-        assert!(improve(
-            &instance,
-            &mut state,
-            false,
-            &mut LocalScratch::default()
-        ));
+        assert!(improve(&instance, &mut state, &mut Vec::new()));
         assert!(state.objective(&instance) < before - 1.0);
         assert_consistent(&instance, &state);
     }
@@ -240,12 +191,7 @@ mod tests {
         // t closes at 11.5: only reachable straight from the depot (11.18).
         let (instance, mut state) = crossing((0.0, 11.5), [3, 2]);
         let before = state.objective(&instance);
-        assert!(improve(
-            &instance,
-            &mut state,
-            false,
-            &mut LocalScratch::default()
-        ));
+        assert!(improve(&instance, &mut state, &mut Vec::new()));
         assert!(state.objective(&instance) < before - 1.0);
         assert_consistent(&instance, &state);
         let route = &state.routes[state.route_of[3] as usize];

@@ -32,9 +32,6 @@ const ABSENT_SEED_RATE: f64 = 0.5;
 /// Candidates up to this many average nearest-neighbour distances above the acceptance
 /// threshold get the local search.
 const LOCAL_SEARCH_MARGIN: f64 = 2.0;
-/// Candidates up to this many average nearest-neighbour distances above the acceptance
-/// threshold (after 2-opt*) also get the intra-route moves.
-const REORDER_MARGIN: f64 = 0.5;
 /// Local search starts once this share of the annealing schedule has passed (hot phases
 /// accept nearly everything, so polishing there buys nothing).
 const LOCAL_SEARCH_PHASE: f64 = 0.5;
@@ -200,7 +197,7 @@ fn anneal(
     let mut best = state.clone();
     let mut best_cost = current;
     let mut removed = Vec::new();
-    let mut local = super::local::LocalScratch::default();
+    let mut queue = Vec::new();
     while !budget.exhausted() {
         budget.iterations += 1;
         let phase =
@@ -228,13 +225,8 @@ fn anneal(
         if phase >= LOCAL_SEARCH_PHASE
             && candidate < threshold + LOCAL_SEARCH_MARGIN * instance.cost_scale
         {
-            super::local::improve(instance, &mut state, false, &mut local);
+            super::local::improve(instance, &mut state, &mut queue);
             candidate = state.objective(instance);
-            // Intra-route moves cost more: only for candidates nearly accepted.
-            if candidate < threshold + REORDER_MARGIN * instance.cost_scale {
-                super::local::improve(instance, &mut state, true, &mut local);
-                candidate = state.objective(instance);
-            }
         }
         if candidate < threshold {
             state.commit();
