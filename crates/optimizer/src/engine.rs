@@ -184,11 +184,20 @@ pub fn reoptimize(
             let polish = segments > 2 && segment + 1 == segments;
             let config = SearchConfig {
                 started: Instant::now(),
+                // An iteration budget is split in the same shares as the time, and
+                // then only the whole time limit stops a restart (reproducible runs).
                 deadline: started
-                    + params
-                        .time_limit
-                        .mul_f64(segment_end(segment, segments, params)),
-                max_iterations: params.max_iterations.map(|m| (m / segments as u64).max(1)),
+                    + params.time_limit.mul_f64(match params.max_iterations {
+                        Some(_) => 1.0,
+                        None => segment_end(segment, segments, params),
+                    }),
+                max_iterations: params.max_iterations.map(|m| {
+                    let share = segment_end(segment, segments, params)
+                        - segment
+                            .checked_sub(1)
+                            .map_or(0.0, |previous| segment_end(previous, segments, params));
+                    ((m as f64 * share) as u64).max(1)
+                }),
                 cancel: params.cancel.clone(),
                 objective: params.objective,
                 seed: params
@@ -250,10 +259,11 @@ pub fn reoptimize(
 }
 
 /// Sequential restarts per thread: small instances profit from the best of several
-/// runs of at least `RESTART_SECONDS` each (up to `MAX_RESTARTS`); large instances and
-/// iteration-budgeted (reproducible) runs use one run.
+/// runs of at least `RESTART_SECONDS` each (up to `MAX_RESTARTS`); large instances use
+/// one run. The count depends on the time limit only, so an iteration-budgeted run
+/// (reproducible) has the same structure as a timed run of that limit.
 fn restart_segments(jobs: usize, params: &SolveParams) -> usize {
-    if jobs > RESTART_MAX_JOBS || params.max_iterations.is_some() {
+    if jobs > RESTART_MAX_JOBS {
         return 1;
     }
     let by_time = (params.time_limit.as_secs_f64() / RESTART_SECONDS).floor() as usize;
