@@ -2,7 +2,7 @@
 //! plan, and refuse what cannot be planned.
 
 use crate::both_backends;
-use crate::helpers::{Org, TestApp};
+use crate::helpers::{Org, Reply, TestApp};
 use freight::domain::Role;
 use serde_json::{json, Value};
 
@@ -36,6 +36,16 @@ fn load(customer: i64, i: usize, weight: f64, hours_from_now: (i64, i64)) -> Val
         "pickup": {"address": format!("pickup {i}"), "lat": p.0, "lon": p.1, "window": window(hours_from_now.0, hours_from_now.1), "service_minutes": 10},
         "delivery": {"address": format!("drop {i}"), "lat": d.0, "lon": d.1, "window": window(hours_from_now.0, hours_from_now.1 + 6), "service_minutes": 10}
     })
+}
+
+/// Accepts plan `plan_id`.
+async fn accept(app: &TestApp, token: &str, plan_id: &str) -> Reply {
+    app.post(
+        &format!("/api/v1/routes/plans/{plan_id}/accept"),
+        token,
+        json!({}),
+    )
+    .await
 }
 
 async fn second_vehicle(app: &TestApp, org: &Org) -> i64 {
@@ -112,13 +122,7 @@ async fn two_routes_are_optimized_and_accepting_assigns_the_shipments(app: TestA
         .get(&format!("/api/v1/routes/plans/{plan_id}"), token)
         .await;
     assert_eq!(fetched.body["result"], *result);
-    let accepted = app
-        .post(
-            &format!("/api/v1/routes/plans/{plan_id}/accept"),
-            token,
-            json!({}),
-        )
-        .await;
+    let accepted = accept(&app, token, plan_id).await;
     assert_eq!(
         (accepted.status.as_u16(), accepted.body["status"].as_str()),
         (200, Some("accepted")),
@@ -174,13 +178,7 @@ async fn two_routes_are_optimized_and_accepting_assigns_the_shipments(app: TestA
         events.body.as_array().unwrap().last().unwrap()["to_status"],
         "assigned"
     );
-    app.post(
-        &format!("/api/v1/routes/plans/{plan_id}/accept"),
-        token,
-        json!({}),
-    )
-    .await
-    .assert_problem(409);
+    accept(&app, token, plan_id).await.assert_problem(409);
 }
 
 async fn unservable_shipments_come_back_with_reasons(app: TestApp) {
@@ -301,14 +299,7 @@ async fn an_outdated_plan_is_refused_whole(app: TestApp) {
         )
         .await;
     assert_eq!(cancel.status, 200);
-    let refused = app
-        .post(
-            &format!("/api/v1/routes/plans/{plan_id}/accept"),
-            token,
-            json!({}),
-        )
-        .await
-        .assert_problem(409);
+    let refused = accept(&app, token, &plan_id).await.assert_problem(409);
     assert_eq!(refused.body["code"], "plan_outdated");
     for id in [ids[0], ids[2]] {
         assert_eq!(
@@ -381,13 +372,7 @@ async fn inline_stops_are_planned_beside_shipments_and_accepted(app: TestApp) {
     );
 
     let plan_id = plan.body["plan_id"].as_str().unwrap();
-    let accepted = app
-        .post(
-            &format!("/api/v1/routes/plans/{plan_id}/accept"),
-            token,
-            json!({}),
-        )
-        .await;
+    let accepted = accept(&app, token, plan_id).await;
     assert_eq!(accepted.status, 200, "{}", accepted.body);
     for id in &ids {
         let s = app.get(&format!("/api/v1/shipments/{id}"), token).await;
@@ -446,13 +431,7 @@ async fn inline_stops_are_planned_beside_shipments_and_accepted(app: TestApp) {
     );
     // Accepted, it replaces the driver's stop list and assigns nothing.
     let plan_id = plan.body["plan_id"].as_str().unwrap();
-    let accepted = app
-        .post(
-            &format!("/api/v1/routes/plans/{plan_id}/accept"),
-            token,
-            json!({}),
-        )
-        .await;
+    let accepted = accept(&app, token, plan_id).await;
     assert_eq!(accepted.status, 200, "{}", accepted.body);
     let list = app
         .get(&format!("/api/v1/drivers/{}/stops", org.driver), token)
