@@ -22,15 +22,27 @@ pub fn to_datetime(ms: Millis) -> DateTime<Utc> {
 pub mod rfc3339_ms {
     use serde::{Deserialize, Deserializer, Serializer};
 
+    /// How every epoch-millisecond time is written: RFC 3339, UTC, millisecond precision.
+    pub fn format(ms: i64) -> String {
+        super::to_datetime(ms).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    }
+
     pub fn serialize<S: Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(
-            &super::to_datetime(*ms).to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        )
+        s.serialize_str(&format(*ms))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
         let dt = chrono::DateTime::<chrono::Utc>::deserialize(d)?;
         Ok(dt.timestamp_millis())
+    }
+}
+
+/// Serde adapter (serialize only) for lists of epoch-millisecond times.
+pub mod rfc3339_ms_list {
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(times: &[i64], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(times.iter().map(|&ms| super::rfc3339_ms::format(ms)))
     }
 }
 

@@ -2,11 +2,11 @@
 //! as types rather than ad-hoc JSON, so the OpenAPI document describes exactly what is sent
 //! and the dashboard draws it with generated types. RFC 7946: coordinates are `[lon, lat]`.
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::history::Track;
-use crate::domain::time::{to_datetime, Millis};
+use crate::domain::time::Millis;
 use crate::tracking::history::Trip;
 
 /// A driver's track as a GeoJSON FeatureCollection: first the track's LineString (one
@@ -78,7 +78,7 @@ pub struct TrackLineProperties {
     /// More than the per-request maximum were stored; only the oldest were read.
     pub truncated: bool,
     /// When each fix of `coordinates` was taken (RFC 3339), index for index.
-    #[serde(serialize_with = "rfc3339_list")]
+    #[serde(serialize_with = "crate::domain::time::rfc3339_ms_list::serialize")]
     #[schema(value_type = Vec<chrono::DateTime<chrono::Utc>>)]
     pub timestamps: Vec<Millis>,
     pub trips: Vec<Trip>,
@@ -127,14 +127,6 @@ pub struct TrackStopProperties {
 #[serde(rename_all = "snake_case")]
 pub enum StopKind {
     Stop,
-}
-
-fn rfc3339_list<S: Serializer>(times: &[Millis], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(
-        times
-            .iter()
-            .map(|&ms| to_datetime(ms).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-    )
 }
 
 impl From<Track> for TrackGeoJson {
