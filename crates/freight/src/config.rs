@@ -42,6 +42,12 @@ pub struct Config {
           value_parser = clap::value_parser!(i32).range(0..=19))]
     pub worker_nice: i32,
 
+    /// Nice level of the SQLite database threads, 0 or below (−5 by default; below 0 needs
+    /// root or `CAP_SYS_NICE`, otherwise they stay at 0); see `runtime.rs`.
+    #[arg(long, env = "FREIGHT_DB_NICE", default_value_t = crate::runtime::DEFAULT_DB_NICE,
+          value_parser = clap::value_parser!(i32).range(-20..=0))]
+    pub db_nice: i32,
+
     /// Maximum database connections (PostgreSQL; SQLite readers are capped at 8).
     #[arg(long, env = "FREIGHT_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
@@ -103,6 +109,7 @@ impl Config {
             access_token_ttl_secs: 900,
             refresh_token_ttl_secs: 30 * 24 * 3600,
             worker_nice: crate::runtime::DEFAULT_WORKER_NICE,
+            db_nice: 0,
             db_max_connections: 16,
             request_timeout_secs: 30,
             max_body_bytes: 1024 * 1024,

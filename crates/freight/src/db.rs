@@ -60,7 +60,6 @@ pub use tx::Tx;
 use statement_kinds::{statement_kind, StatementMetrics, KINDS};
 
 use crate::observability::query_log::QueryLog;
-use tracing::Instrument as _;
 
 /// A statement without typed output.
 pub type Query<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
@@ -89,6 +88,8 @@ impl Backend {
 pub struct DbOptions {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// SQLite: nice level of the database threads (see `runtime.rs`); 0 leaves them alone.
+    pub thread_nice: i32,
 }
 
 impl Default for DbOptions {
@@ -96,6 +97,7 @@ impl Default for DbOptions {
         Self {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
+            thread_nice: 0,
         }
     }
 }
@@ -199,14 +201,11 @@ impl Db {
     }
 
     /// Runs one statement's future, timing it into the statement log, the metrics and a
-    /// `db.query` span (a child of the request span in traces). Transaction control
-    /// (`BEGIN`, `COMMIT`, `ROLLBACK`) is timed and logged but gets no span of its own: it
-    /// would double the spans of every write for no information the trace lacks (the time
-    /// shows as the gap between the request span and its statement spans).
-    ///
-    /// The span is at DEBUG: the trace layer takes `freight::db` at DEBUG, while the log
-    /// layer (INFO by default) then never formats the statement text into its span fields,
-    /// a copy of the whole SQL per statement that no log line used.
+    /// `db.query` span (a child of the request span in traces, recorded when the statement
+    /// has finished: see `telemetry::record_statement`). Transaction control (`BEGIN`,
+    /// `COMMIT`, `ROLLBACK`) is timed and logged but gets no span of its own: it would double
+    /// the spans of every write for no information the trace lacks (the time shows as the
+    /// gap between the request span and its statement spans).
     async fn run<T>(
         &self,
         sql: &str,
@@ -217,20 +216,19 @@ impl Db {
             return fut.await;
         }
         let kind = statement_kind(sql);
+        let traced =
+            (kind != 4 && crate::telemetry::statements_traced()).then(std::time::SystemTime::now);
         let started = Instant::now();
-        let result = if kind == 4 {
-            fut.await
-        } else {
-            let span = tracing::debug_span!(
-                target: "freight::db",
-                "db.query",
-                db.system = self.inner.backend.name(),
-                db.statement = sql,
-                otel.kind = "client",
-            );
-            fut.instrument(span).await
-        };
+        let result = fut.await;
         let elapsed = started.elapsed();
+        if let Some(start) = traced {
+            crate::telemetry::record_statement(
+                self.inner.backend.name(),
+                sql,
+                start,
+                result.is_err(),
+            );
+        }
         self.inner.statements.fetch_add(1, Ordering::Relaxed);
         self.inner.log.record(sql, elapsed);
         match self.inner.metrics.get() {

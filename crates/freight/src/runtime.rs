@@ -4,15 +4,44 @@
 //! threads wait to be scheduled. On a busy machine that wait, not SQLite, set the write rate:
 //! the request workers always had work and kept the database threads queued behind them.
 //! Running the request workers a few nice levels below the database threads (which `db`
-//! opens from a normal-priority thread) lets a database thread run the moment it has work,
+//! opens from the write lane's thread, not from a request worker) lets a database thread run the moment it has work,
 //! so the single writer is released sooner and reads finish their statements sooner too.
 //! `freight bench load` measured the effect; see the README.
 //!
-//! Raising a thread's nice value needs no privilege. `FREIGHT_WORKER_NICE=0` turns it off.
+//! The database threads go further and ask for a priority above normal
+//! (`FREIGHT_DB_NICE`, default −5): the write lane's thread and the SQLite connection threads
+//! it opens (which inherit it) then win against every other runnable thread on the machine,
+//! the load generator of `freight bench load` included, and the one writer is held for less
+//! time per write. Going below nice 0 needs root or `CAP_SYS_NICE`; without it the database
+//! threads stay at normal priority and one line says so.
+//!
+//! Raising a thread's nice value needs no privilege. `FREIGHT_WORKER_NICE=0` and
+//! `FREIGHT_DB_NICE=0` turn each off.
 
 /// Nice levels the request workers run below normal unless `FREIGHT_WORKER_NICE` (a `Config`
 /// setting) says otherwise.
 pub const DEFAULT_WORKER_NICE: i32 = 5;
+
+/// The nice level the database threads ask for unless `FREIGHT_DB_NICE` says otherwise.
+pub const DEFAULT_DB_NICE: i32 = -5;
+
+/// Asks for a priority above normal (`nice` below 0) for the calling thread and the threads
+/// it starts afterwards. Without the privilege the thread keeps its priority and a line on
+/// stderr says so.
+pub fn raise_current_thread_priority(nice: i32) {
+    if nice >= 0 {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let thread = rustix::thread::gettid();
+        if let Err(e) = rustix::process::setpriority_process(Some(thread), nice) {
+            eprintln!(
+                "freight: database threads stay at normal priority (nice {nice} needs root or CAP_SYS_NICE: {e})"
+            );
+        }
+    }
+}
 
 /// Sets the calling thread's nice value (Linux: per thread). Failure only costs speed, so it
 /// is logged, not fatal.

@@ -31,6 +31,7 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let options = DbOptions {
             max_connections: config.db_max_connections,
+            thread_nice: config.db_nice,
             ..DbOptions::default()
         };
         let db = Db::connect(&config.database_url, &options).await?;

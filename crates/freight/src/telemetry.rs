@@ -6,13 +6,25 @@
 //! is also exported over OTLP/HTTP to that collector (Jaeger and every OpenTelemetry collector accept it). The
 //! request span joins the caller's trace when a W3C `traceparent` header arrives, and the
 //! trace id appears in log lines, in problem+json bodies and in the response `traceparent`.
+//!
+//! Statement spans skip `tracing` and go straight to the OpenTelemetry SDK
+//! ([`record_statement`]), made once the statement has finished with its measured start and
+//! end. As `tracing` spans they were the larger part of what tracing cost per request:
+//! registering each in the span registry, entering and leaving it on every poll of the
+//! statement's future, and the layer's bookkeeping, for a span no log line ever showed.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::RwLock;
+use std::time::SystemTime;
 
 use axum::http::{HeaderMap, HeaderValue};
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
+use opentelemetry::trace::{Span as _, SpanKind, Status, Tracer as _};
 use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
+use opentelemetry::KeyValue;
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
-use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 use opentelemetry_sdk::Resource;
 use tracing::{Level, Subscriber};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -97,8 +109,8 @@ where
 }
 
 /// An OpenTelemetry layer exporting spans to `traces_url` (a full OTLP/HTTP `/v1/traces` URL),
-/// and its provider (keep it to flush). Request spans are kept at `info`, statement spans
-/// (`freight::db`, DEBUG) too.
+/// and its provider (keep it to flush). Request spans are kept at `info`; statement spans go
+/// to the same provider through [`record_statement`].
 pub fn trace_layer<S>(
     traces_url: &str,
 ) -> anyhow::Result<(Box<dyn Layer<S> + Send + Sync>, SdkTracerProvider)>
@@ -115,6 +127,10 @@ where
         .with_resource(Resource::builder().with_service_name("freight").build())
         .build();
     let tracer = provider.tracer("freight");
+    if let Ok(mut statements) = STATEMENT_TRACER.write() {
+        *statements = Some(tracer.clone());
+        STATEMENTS_TRACED.store(true, Ordering::Relaxed);
+    }
     // Per-span extras are off: source location and thread attributes (five attributes on
     // every span), busy/idle time (two clock reads on every poll of an instrumented future)
     // and activating the OpenTelemetry context on every enter (nothing here reads it; the
@@ -129,8 +145,6 @@ where
         // Static targets rather than an `EnvFilter`: no per-span scope look-ups on every
         // enter and exit.
         .with_filter(Targets::new().with_default(Level::INFO).with_targets([
-            // Statement spans are DEBUG so the log layer skips them (see `Db::run`).
-            ("freight::db", Level::DEBUG),
             ("sqlx", Level::WARN),
             ("h2", Level::WARN),
             ("hyper", Level::WARN),
@@ -138,6 +152,42 @@ where
         ]))
         .boxed();
     Ok((layer, provider))
+}
+
+/// The tracer of the installed trace layer, for statement spans.
+static STATEMENT_TRACER: RwLock<Option<SdkTracer>> = RwLock::new(None);
+static STATEMENTS_TRACED: AtomicBool = AtomicBool::new(false);
+
+/// Whether statements are exported as spans (a trace layer is installed); when not, callers
+/// need not read the clock for [`record_statement`].
+pub fn statements_traced() -> bool {
+    STATEMENTS_TRACED.load(Ordering::Relaxed)
+}
+
+/// Exports one finished statement as a `db.query` client span, a child of the current span
+/// (the request's, which the write lane carries along too), with its SQL in `db.statement`.
+pub fn record_statement(system: &'static str, sql: &str, start: SystemTime, failed: bool) {
+    let end = SystemTime::now();
+    let Ok(guard) = STATEMENT_TRACER.read() else {
+        return;
+    };
+    let Some(tracer) = guard.as_ref() else {
+        return;
+    };
+    let parent = tracing::Span::current().context();
+    let mut span = tracer
+        .span_builder("db.query")
+        .with_kind(SpanKind::Client)
+        .with_start_time(start)
+        .with_attributes([
+            KeyValue::new("db.system", system),
+            KeyValue::new("db.statement", sql.to_owned()),
+        ])
+        .start_with_context(tracer, &parent);
+    if failed {
+        span.set_status(Status::error("statement failed"));
+    }
+    span.end_with_timestamp(end);
 }
 
 struct HeaderExtractor<'a>(&'a HeaderMap);

@@ -27,7 +27,7 @@ pub(super) struct Opened {
 pub(super) async fn open(url: &str, options: &DbOptions) -> anyhow::Result<Opened> {
     let url = sqlite_url_with_create(url);
     let connect = AnyConnectOptions::from_str(&url)?;
-    let lane = WriteLane::start()?;
+    let lane = WriteLane::start(options.thread_nice)?;
     let options = options.clone();
     let (read, write, checkpointer) = lane
         .run(async move {

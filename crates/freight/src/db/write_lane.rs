@@ -27,7 +27,8 @@ pub struct WriteLane {
 }
 
 impl WriteLane {
-    pub fn start() -> std::io::Result<WriteLane> {
+    /// Starts the thread at `nice` (see `runtime.rs`; 0 leaves its priority alone).
+    pub fn start(nice: i32) -> std::io::Result<WriteLane> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
@@ -36,6 +37,7 @@ impl WriteLane {
         std::thread::Builder::new()
             .name("sqlite-writes".into())
             .spawn(move || {
+                crate::runtime::raise_current_thread_priority(nice);
                 // Runs the spawned writes until the lane is dropped (the sender with it).
                 runtime.block_on(async {
                     let _ = stopped.await;
