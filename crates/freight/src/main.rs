@@ -155,7 +155,9 @@ fn main() -> anyhow::Result<()> {
     // the load benchmark among them, must not hand a lowered priority to processes they start.
     if let Command::Serve { config, .. } = &command {
         let nice = config.worker_nice;
-        runtime.on_thread_start(move || freight::runtime::lower_current_thread_priority(nice));
+        runtime.on_thread_start(move || {
+            freight::runtime::set_current_thread_nice(nice, "request workers")
+        });
     }
     runtime.build()?.block_on(async {
         let telemetry = telemetry::init();

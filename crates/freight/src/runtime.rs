@@ -25,27 +25,10 @@ pub const DEFAULT_WORKER_NICE: i32 = 5;
 /// The nice level the database threads ask for unless `FREIGHT_DB_NICE` says otherwise.
 pub const DEFAULT_DB_NICE: i32 = -5;
 
-/// Asks for a priority above normal (`nice` below 0) for the calling thread and the threads
-/// it starts afterwards. Without the privilege the thread keeps its priority and a line on
-/// stderr says so.
-pub fn raise_current_thread_priority(nice: i32) {
-    if nice >= 0 {
-        return;
-    }
-    #[cfg(target_os = "linux")]
-    {
-        let thread = rustix::thread::gettid();
-        if let Err(e) = rustix::process::setpriority_process(Some(thread), nice) {
-            eprintln!(
-                "freight: database threads stay at normal priority (nice {nice} needs root or CAP_SYS_NICE: {e})"
-            );
-        }
-    }
-}
-
-/// Sets the calling thread's nice value (Linux: per thread). Failure only costs speed, so it
-/// is logged, not fatal.
-pub fn lower_current_thread_priority(nice: i32) {
+/// Sets the calling thread's nice value (Linux: per thread), which threads it starts later
+/// inherit; 0 leaves it alone. Failure only costs speed, so it is logged, not fatal: `whose`
+/// names the threads in that line (going below 0 needs root or `CAP_SYS_NICE`).
+pub fn set_current_thread_nice(nice: i32, whose: &str) {
     if nice == 0 {
         return;
     }
@@ -53,7 +36,9 @@ pub fn lower_current_thread_priority(nice: i32) {
     {
         let thread = rustix::thread::gettid();
         if let Err(e) = rustix::process::setpriority_process(Some(thread), nice) {
-            eprintln!("freight: could not lower a worker thread's priority: {e}");
+            eprintln!("freight: {whose} stay at their priority (nice {nice}: {e})");
         }
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = whose;
 }

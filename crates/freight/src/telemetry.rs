@@ -13,7 +13,6 @@
 //! registering each in the span registry, entering and leaving it on every poll of the
 //! statement's future, and the layer's bookkeeping, for a span no log line ever showed.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::RwLock;
 use std::time::SystemTime;
 
@@ -129,7 +128,6 @@ where
     let tracer = provider.tracer("freight");
     if let Ok(mut statements) = STATEMENT_TRACER.write() {
         *statements = Some(tracer.clone());
-        STATEMENTS_TRACED.store(true, Ordering::Relaxed);
     }
     // Per-span extras are off: source location and thread attributes (five attributes on
     // every span), busy/idle time (two clock reads on every poll of an instrumented future)
@@ -156,12 +154,11 @@ where
 
 /// The tracer of the installed trace layer, for statement spans.
 static STATEMENT_TRACER: RwLock<Option<SdkTracer>> = RwLock::new(None);
-static STATEMENTS_TRACED: AtomicBool = AtomicBool::new(false);
 
 /// Whether statements are exported as spans (a trace layer is installed); when not, callers
 /// need not read the clock for [`record_statement`].
 pub fn statements_traced() -> bool {
-    STATEMENTS_TRACED.load(Ordering::Relaxed)
+    STATEMENT_TRACER.read().is_ok_and(|tracer| tracer.is_some())
 }
 
 /// Exports one finished statement as a `db.query` client span, a child of the current span

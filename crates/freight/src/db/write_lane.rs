@@ -37,7 +37,7 @@ impl WriteLane {
         std::thread::Builder::new()
             .name("sqlite-writes".into())
             .spawn(move || {
-                crate::runtime::raise_current_thread_priority(nice);
+                crate::runtime::set_current_thread_nice(nice, "database threads");
                 // Runs the spawned writes until the lane is dropped (the sender with it).
                 runtime.block_on(async {
                     let _ = stopped.await;

@@ -3,14 +3,13 @@
 //! the driver, once per actual change, and never another organization's; with Redis, a change
 //! made on one instance reaches a subscriber of another.
 
-use freight::config::Config;
 use freight::domain::Role;
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::{try_spawn_app_with, Backend, Org, TestApp};
+use crate::helpers::{Org, TestApp};
 use crate::openapi_conformance::{conforms, document, schema};
-use crate::rate_limits_redis::{redis_or_not_run, unique};
+use crate::rate_limits_redis::redis_or_not_run;
 use crate::tracking_support::*;
 
 both_backends!(status_changes_reach_live_subscribers_of_the_same_org_only);
@@ -126,14 +125,7 @@ async fn a_status_change_on_one_instance_reaches_subscribers_of_another() {
     let Some(redis) = redis_or_not_run().await else {
         return;
     };
-    let channel = format!("freight:test:{}", unique());
-    let tweak = |c: &mut Config| {
-        c.tracking.redis_url = Some(redis.clone());
-        c.tracking.redis_channel = channel.clone();
-    };
-    let a = try_spawn_app_with(Backend::Sqlite, tweak).await.unwrap();
-    let b = a.spawn_peer(tweak).await;
-    crate::tracking_redis::wait_for_subscribers(&redis, &channel, 2).await;
+    let (a, b) = crate::tracking_redis::two_instances_on_one_channel(&redis).await;
     let acme = a.seed_org("acme").await;
     let rival = a.seed_org("rival").await;
     let doc = document(&b).await;

@@ -10,7 +10,7 @@ use freight::config::Config;
 use freight::domain::Role;
 use serde_json::{json, Value};
 
-use crate::helpers::{shipment_body, try_spawn_app_with, Backend};
+use crate::helpers::{shipment_body, try_spawn_app_with, Backend, TestApp};
 use crate::rate_limits_redis::{free_port, redis_or_not_run, unique};
 use crate::tracking_support::*;
 
@@ -33,6 +33,20 @@ pub async fn wait_for_subscribers(redis: &str, channel: &str, n: i64) {
     panic!("the instances never subscribed to {channel}");
 }
 
+/// Two app instances on one database whose live feeds share a fresh Redis channel, both
+/// subscribed before this returns.
+pub async fn two_instances_on_one_channel(redis: &str) -> (TestApp, TestApp) {
+    let channel = format!("freight:test:{}", unique());
+    let tweak = |c: &mut Config| {
+        c.tracking.redis_url = Some(redis.to_string());
+        c.tracking.redis_channel = channel.clone();
+    };
+    let a = try_spawn_app_with(Backend::Sqlite, tweak).await.unwrap();
+    let b = a.spawn_peer(tweak).await;
+    wait_for_subscribers(redis, &channel, 2).await;
+    (a, b)
+}
+
 /// Reads live messages until `done` holds for the positions and events seen so far.
 async fn read_until(
     ws: &mut Ws,
@@ -52,14 +66,7 @@ async fn fixes_and_events_ingested_on_one_instance_reach_subscribers_of_another(
     let Some(redis) = redis_or_not_run().await else {
         return;
     };
-    let channel = format!("freight:test:{}", unique());
-    let tweak = |c: &mut Config| {
-        c.tracking.redis_url = Some(redis.clone());
-        c.tracking.redis_channel = channel.clone();
-    };
-    let a = try_spawn_app_with(Backend::Sqlite, tweak).await.unwrap();
-    let b = a.spawn_peer(tweak).await;
-    wait_for_subscribers(&redis, &channel, 2).await;
+    let (a, b) = two_instances_on_one_channel(&redis).await;
     let org = a.seed_org("acme").await;
     let id = a.create_shipment(&org, shipment_body(org.customer)).await["id"]
         .as_i64()
