@@ -4,6 +4,7 @@
 //! (`child_server`) unless given a URL.
 
 mod child_server;
+mod connection;
 pub mod load;
 pub mod overhead;
 pub mod stats;

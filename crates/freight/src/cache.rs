@@ -51,11 +51,28 @@ pub struct Describe {
 pub struct FamilyStats {
     pub hits: u64,
     pub misses: u64,
+    /// Misses that waited for a concurrent request's load of the same key instead of
+    /// loading; not counted as hits.
+    pub coalesced: u64,
+}
+
+/// How one lookup was answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Hit,
+    Miss,
+    Coalesced,
 }
 
 impl FamilyStats {
+    /// Lookups of any outcome.
+    pub fn lookups(&self) -> u64 {
+        self.hits + self.misses + self.coalesced
+    }
+
+    /// Hits over all lookups (coalesced misses count as misses here).
     pub fn hit_rate(&self) -> f64 {
-        let total = self.hits + self.misses;
+        let total = self.lookups();
         if total == 0 {
             0.0
         } else {
@@ -69,6 +86,7 @@ struct FamilyCounts {
     stats: FamilyStats,
     hits: metrics::Counter,
     misses: metrics::Counter,
+    coalesced: metrics::Counter,
 }
 
 impl FamilyCounts {
@@ -77,6 +95,7 @@ impl FamilyCounts {
             stats: FamilyStats::default(),
             hits: metrics::counter!("cache_requests_total", "family" => family, "outcome" => "hit"),
             misses: metrics::counter!("cache_requests_total", "family" => family, "outcome" => "miss"),
+            coalesced: metrics::counter!("cache_requests_total", "family" => family, "outcome" => "coalesced"),
         }
     }
 }
@@ -148,41 +167,83 @@ impl Cache {
             }
             full
         });
-        if let Some(key) = &key {
-            if let Some(hit) = self.store.get(key).await {
-                if self.generations.items_current(org_id, &hit.items).await {
-                    self.count(family, true);
-                    return Ok(hit);
+        let Some(key) = key else {
+            self.count(family, Outcome::Miss);
+            return load_body(load, describe).await;
+        };
+        if let Some(hit) = self.store.get(&key).await {
+            if self.generations.items_current(org_id, &hit.items).await {
+                self.count(family, Outcome::Hit);
+                return Ok(hit);
+            }
+            self.store.invalidate(&key).await;
+        }
+        // Concurrent misses of one key share one load: right after a write changed a hot
+        // page's key, every reader of that page would otherwise load it at once.
+        let (mut load, mut describe) = (Some(load), Some(describe));
+        let mut failure: Option<E> = None;
+        let shared = self
+            .store
+            .entry(key.clone())
+            .or_try_insert_with(async {
+                let (Some(load), Some(describe)) = (load.take(), describe.take()) else {
+                    return Err(());
+                };
+                load_body(load, describe).await.map_err(|e| {
+                    failure = Some(e);
+                })
+            })
+            .await;
+        match shared {
+            Ok(entry) if entry.is_fresh() => {
+                self.count(family, Outcome::Miss);
+                return Ok(entry.into_value());
+            }
+            // Loaded by a concurrent request with the same key (same generations); its
+            // shipments must still be unedited, as for any hit.
+            Ok(entry) => {
+                let cached = entry.into_value();
+                if self.generations.items_current(org_id, &cached.items).await {
+                    self.count(family, Outcome::Coalesced);
+                    return Ok(cached);
+                }
+                self.store.invalidate(&key).await;
+            }
+            Err(_) => {
+                if let Some(e) = failure {
+                    self.count(family, Outcome::Miss);
+                    return Err(e);
                 }
             }
         }
-        self.count(family, false);
-        let value = load().await?;
-        let body = serde_json::to_vec(&value).map_err(|e| E::from(e.into()))?;
-        let described = describe(&value);
-        let cached = Cached {
-            etag: described.etag,
-            body: Bytes::from(body),
-            item_ends: Arc::default(),
-            items: described.items.into(),
+        // The shared load failed elsewhere or was stale for this request: load alone.
+        self.count(family, Outcome::Miss);
+        let (Some(load), Some(describe)) = (load, describe) else {
+            return Err(E::from(anyhow::anyhow!(
+                "cache load ran twice for {family}"
+            )));
         };
-        if let Some(key) = key {
-            self.store.insert(key, cached.clone()).await;
-        }
-        Ok(cached)
+        load_body(load, describe).await
     }
 
-    fn count(&self, family: &'static str, hit: bool) {
+    fn count(&self, family: &'static str, outcome: Outcome) {
         if let Ok(mut families) = self.stats.lock() {
             let entry = families
                 .entry(family)
                 .or_insert_with(|| FamilyCounts::new(family));
-            if hit {
-                entry.stats.hits += 1;
-                entry.hits.increment(1);
-            } else {
-                entry.stats.misses += 1;
-                entry.misses.increment(1);
+            match outcome {
+                Outcome::Hit => {
+                    entry.stats.hits += 1;
+                    entry.hits.increment(1);
+                }
+                Outcome::Miss => {
+                    entry.stats.misses += 1;
+                    entry.misses.increment(1);
+                }
+                Outcome::Coalesced => {
+                    entry.stats.coalesced += 1;
+                    entry.coalesced.increment(1);
+                }
             }
         }
     }
@@ -203,9 +264,31 @@ impl Cache {
             .fold(FamilyStats::default(), |acc, (_, s)| FamilyStats {
                 hits: acc.hits + s.hits,
                 misses: acc.misses + s.misses,
+                coalesced: acc.coalesced + s.coalesced,
             });
         total.hit_rate()
     }
+}
+
+/// Runs a load and turns its value into a cacheable body.
+async fn load_body<T, E, Fut>(
+    load: impl FnOnce() -> Fut,
+    describe: impl FnOnce(&T) -> Describe,
+) -> Result<Cached, E>
+where
+    T: Serialize,
+    Fut: Future<Output = Result<T, E>>,
+    E: From<anyhow::Error>,
+{
+    let value = load().await?;
+    let body = serde_json::to_vec(&value).map_err(|e| E::from(e.into()))?;
+    let described = describe(&value);
+    Ok(Cached {
+        etag: described.etag,
+        body: Bytes::from(body),
+        item_ends: Arc::default(),
+        items: described.items.into(),
+    })
 }
 
 #[cfg(test)]
@@ -265,5 +348,83 @@ mod tests {
         }
         assert_eq!(loads, 2);
         assert_eq!(cache.stats()[0].1.misses, 2);
+    }
+
+    /// A page of shipment 5 at `version`, loaded slowly: the load waits for `release`.
+    async fn slow_page(
+        cache: &Cache,
+        loads: &std::sync::atomic::AtomicU32,
+        release: &tokio::sync::Notify,
+        version: i64,
+    ) -> Bytes {
+        let got: Result<Cached, anyhow::Error> = cache
+            .get_or_load(
+                "t",
+                1,
+                &[Subject::Fleet],
+                "page".into(),
+                || async move {
+                    loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    release.notified().await;
+                    Ok::<_, anyhow::Error>(vec![version])
+                },
+                move |_| Describe {
+                    etag: None,
+                    items: vec![(5, version)],
+                },
+            )
+            .await;
+        got.unwrap().body
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_of_one_key_share_one_load() {
+        let cache = Cache::new(1 << 20, Duration::from_secs(60), true, Arc::default());
+        let loads = std::sync::atomic::AtomicU32::new(0);
+        let release = tokio::sync::Notify::new();
+        let readers = futures::future::join3(
+            slow_page(&cache, &loads, &release, 1),
+            slow_page(&cache, &loads, &release, 1),
+            slow_page(&cache, &loads, &release, 1),
+        );
+        let releaser = async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            release.notify_waiters();
+        };
+        let ((a, b, c), ()) = futures::future::join(readers, releaser).await;
+        assert_eq!(
+            (&a[..], &b[..], &c[..]),
+            (&b"[1]"[..], &b"[1]"[..], &b"[1]"[..])
+        );
+        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let stats = cache.stats()[0].1;
+        assert_eq!((stats.hits, stats.misses, stats.coalesced), (0, 1, 2));
+    }
+
+    #[tokio::test]
+    async fn a_shared_load_older_than_an_edit_is_not_served_to_a_later_reader() {
+        let generations = Arc::new(Generations::default());
+        let cache = Cache::new(1 << 20, Duration::from_secs(60), true, generations.clone());
+        let loads = std::sync::atomic::AtomicU32::new(0);
+        let release = tokio::sync::Notify::new();
+        let first = slow_page(&cache, &loads, &release, 1);
+        // Shipment 5 is edited to version 2 while the first load runs; a reader arriving
+        // after the edit joins that load but must not be answered with version 1.
+        let later = async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            generations.edited(1, 5, 2).await;
+            let (body, ()) = futures::future::join(slow_page(&cache, &loads, &release, 2), async {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                release.notify_waiters();
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                release.notify_waiters();
+            })
+            .await;
+            body
+        };
+        let (first, later) = futures::future::join(first, later).await;
+        assert_eq!(&first[..], b"[1]");
+        assert_eq!(&later[..], b"[2]", "the later reader saw the edit");
+        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 }

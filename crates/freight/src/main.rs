@@ -149,7 +149,18 @@ fn print_demo_logins(port: u16) {
 fn main() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
     let command = Cli::parse().command;
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    // The load benchmarks share the two cores with the server they measure: one thread
+    // drives every connection, without work stealing or cross-thread wake-ups.
+    let load_generator = matches!(
+        &command,
+        Command::Bench {
+            command: BenchCommand::Load(_) | BenchCommand::Overhead(_)
+        }
+    );
+    let mut runtime = match load_generator {
+        true => tokio::runtime::Builder::new_current_thread(),
+        false => tokio::runtime::Builder::new_multi_thread(),
+    };
     runtime.enable_all();
     // Only the server lowers its request workers (see `freight::runtime`); other commands,
     // the load benchmark among them, must not hand a lowered priority to processes they start.

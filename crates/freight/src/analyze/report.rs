@@ -38,6 +38,9 @@ pub struct CacheFamily {
     pub family: String,
     pub hits: u64,
     pub misses: u64,
+    /// Misses that waited for a concurrent load of the same key (not hits).
+    #[serde(default)]
+    pub coalesced: u64,
     pub hit_rate: f64,
 }
 
@@ -187,6 +190,7 @@ pub fn build(state: &AppState, cost_model: &CostModel) -> Report {
             family: family.to_string(),
             hits: s.hits,
             misses: s.misses,
+            coalesced: s.coalesced,
             hit_rate: s.hit_rate(),
         })
         .collect();
@@ -261,7 +265,7 @@ pub fn build(state: &AppState, cost_model: &CostModel) -> Report {
         }
     }
     for c in &cache {
-        if c.hits + c.misses >= 100 && c.hit_rate < 0.5 {
+        if c.hits + c.misses + c.coalesced >= 100 && c.hit_rate < 0.5 {
             bottlenecks.push(Bottleneck {
                 rank: 0,
                 kind: "cache".into(),

@@ -13,6 +13,9 @@ use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
 pub use super::child_server::{spawn_server, spawn_server_with, stop_child};
+use axum::http::{HeaderValue, Method};
+
+use super::connection::Connection;
 use super::stats::{percentiles, Percentiles};
 use super::workload::{new_shipment, pick, Op};
 use crate::seed::DEMO_PASSWORD;
@@ -57,6 +60,9 @@ pub struct LoadReport {
     pub write_latency: Percentiles,
     /// Read-cache hit rate over the run (from the server's /metrics), when exported.
     pub cache_hit_rate: Option<f64>,
+    /// Share of cache lookups that waited for a concurrent load of the same key (counted
+    /// as misses in the hit rate).
+    pub cache_coalesced_rate: Option<f64>,
 }
 
 /// Runs the benchmark and prints the report.
@@ -79,7 +85,10 @@ pub async fn run_quiet(args: LoadArgs) -> anyhow::Result<LoadReport> {
     };
     let result = match drive(&url, &args).await {
         Ok(mut report) => {
-            report.cache_hit_rate = cache_hit_rate(&url).await;
+            if let Some((hit, coalesced)) = cache_rates(&url).await {
+                report.cache_hit_rate = Some(hit);
+                report.cache_coalesced_rate = Some(coalesced);
+            }
             Ok(report)
         }
         Err(e) => Err(e),
@@ -116,8 +125,12 @@ fn print(report: &LoadReport) {
             p.p50_ms, p.p90_ms, p.p99_ms, p.max_ms
         );
     }
-    if let Some(rate) = report.cache_hit_rate {
-        println!("  cache hit rate {:.1} %", rate * 100.0);
+    if let (Some(hit), Some(coalesced)) = (report.cache_hit_rate, report.cache_coalesced_rate) {
+        println!(
+            "  cache hit rate {:.1} %  (coalesced misses {:.1} %)",
+            hit * 100.0,
+            coalesced * 100.0
+        );
     }
     if let Ok(json) = serde_json::to_string(report) {
         println!("{json}");
@@ -177,9 +190,7 @@ async fn prepare(client: &reqwest::Client, url: &str, email: &str) -> anyhow::Re
 }
 
 async fn drive(url: &str, args: &LoadArgs) -> anyhow::Result<LoadReport> {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(args.connections)
-        .build()?;
+    let client = reqwest::Client::new();
     let fixture = std::sync::Arc::new(prepare(&client, url, &args.email).await?);
     let start = Instant::now();
     let measure_from = start + Duration::from_secs(args.warmup_secs);
@@ -187,24 +198,20 @@ async fn drive(url: &str, args: &LoadArgs) -> anyhow::Result<LoadReport> {
     let mut workers = Vec::new();
     let write_percent = args.write_percent.min(100);
     for worker in 0..args.connections {
-        let (client, url, fixture) = (client.clone(), url.to_string(), fixture.clone());
-        workers.push(tokio::spawn(async move {
-            worker_loop(
-                worker as u64,
-                write_percent,
-                client,
-                url,
-                fixture,
-                measure_from,
-                deadline,
-            )
-            .await
-        }));
+        let (url, fixture) = (url.to_string(), fixture.clone());
+        workers.push(tokio::spawn(worker_loop(
+            worker as u64,
+            write_percent,
+            url,
+            fixture,
+            measure_from,
+            deadline,
+        )));
     }
     let (mut samples, mut reads, mut writes) = (Vec::new(), Vec::new(), Vec::new());
     let mut errors = 0;
     for w in workers {
-        let (s, e) = w.await?;
+        let (s, e) = w.await??;
         for (op, us) in s {
             samples.push(us);
             match op.writes() {
@@ -227,18 +234,19 @@ async fn drive(url: &str, args: &LoadArgs) -> anyhow::Result<LoadReport> {
         read_latency: percentiles(&mut reads),
         write_latency: percentiles(&mut writes),
         cache_hit_rate: None,
+        cache_coalesced_rate: None,
     })
 }
 
 async fn worker_loop(
     seed: u64,
     write_percent: u32,
-    client: reqwest::Client,
     url: String,
     fixture: std::sync::Arc<Fixture>,
     measure_from: Instant,
     deadline: Instant,
-) -> (Vec<(Op, u32)>, u64) {
+) -> anyhow::Result<(Vec<(Op, u32)>, u64)> {
+    let mut connection = Connection::new(&url, &fixture.token)?;
     let mut rng = StdRng::seed_from_u64(seed);
     let mut samples = Vec::with_capacity(16_384);
     let mut errors = 0;
@@ -259,42 +267,64 @@ async fn worker_loop(
         "temperature",
     ];
     while Instant::now() < deadline {
-        let op = pick(&mut rng, write_percent);
-        let own_before_request = own.last().copied();
+        let mut op = pick(&mut rng, write_percent);
+        if op == Op::Update && own.is_empty() {
+            // Nothing of its own to update yet: the worker lists instead.
+            op = Op::List;
+        }
         let began = Instant::now();
-        let request = match op {
-            Op::List => client.get(format!("{url}/api/v1/shipments?limit=20")),
+        let (method, path, body, if_match) = match op {
+            Op::List => (
+                Method::GET,
+                "/api/v1/shipments?limit=20".to_string(),
+                None,
+                None,
+            ),
             Op::ListByStatus => {
                 let s = statuses[rng.gen_range(0..statuses.len())];
-                client.get(format!("{url}/api/v1/shipments?limit=20&status={s}"))
+                let path = format!("/api/v1/shipments?limit=20&status={s}");
+                (Method::GET, path, None, None)
             }
             Op::Search => {
                 let w = words[rng.gen_range(0..words.len())];
-                client.get(format!("{url}/api/v1/shipments?limit=20&q={w}"))
+                (
+                    Method::GET,
+                    format!("/api/v1/shipments?limit=20&q={w}"),
+                    None,
+                    None,
+                )
             }
             Op::Get => {
                 let id = fixture.shipment_ids[rng.gen_range(0..fixture.shipment_ids.len())];
-                client.get(format!("{url}/api/v1/shipments/{id}"))
+                (Method::GET, format!("/api/v1/shipments/{id}"), None, None)
             }
             Op::Create => {
                 let customer = fixture.customer_ids[rng.gen_range(0..fixture.customer_ids.len())];
-                client
-                    .post(format!("{url}/api/v1/shipments"))
-                    .json(&new_shipment(&mut rng, customer))
+                let body = serde_json::to_vec(&new_shipment(&mut rng, customer))?;
+                (
+                    Method::POST,
+                    "/api/v1/shipments".to_string(),
+                    Some(body),
+                    None,
+                )
             }
-            Op::Update => match own.last() {
-                Some((id, version)) => client
-                    .patch(format!("{url}/api/v1/shipments/{id}"))
-                    .header("If-Match", format!("\"{version}\""))
-                    .json(&json!({"notes": format!("updated by load test {}", rng.gen::<u32>())})),
-                None => client.get(format!("{url}/api/v1/shipments?limit=20")),
-            },
+            Op::Update => {
+                let (id, version) = own.last().copied().unwrap_or_default();
+                let body = json!({"notes": format!("updated by load test {}", rng.gen::<u32>())});
+                let tag = HeaderValue::from_str(&format!("\"{version}\""))?;
+                let path = format!("/api/v1/shipments/{id}");
+                (
+                    Method::PATCH,
+                    path,
+                    Some(serde_json::to_vec(&body)?),
+                    Some(tag),
+                )
+            }
         };
-        let outcome = request.bearer_auth(&fixture.token).send().await;
-        let ok = match outcome {
-            Ok(response) if response.status().is_success() => {
-                if matches!(op, Op::Create | Op::Update) && !(op == Op::Update && own.is_empty()) {
-                    if let Ok(body) = response.json::<Value>().await {
+        let ok = match connection.send(method, &path, body, if_match).await {
+            Ok((status, body)) if status.is_success() => {
+                if op.writes() {
+                    if let Ok(body) = serde_json::from_slice::<Value>(&body) {
                         if let (Some(id), Some(v)) = (body["id"].as_i64(), body["version"].as_i64())
                         {
                             if op == Op::Update {
@@ -303,15 +333,12 @@ async fn worker_loop(
                             own.push((id, v));
                         }
                     }
-                } else {
-                    let _ = response.bytes().await;
                 }
                 true
             }
-            Ok(response) => {
-                let status = response.status();
-                let body = response.text().await.unwrap_or_default();
+            Ok((status, body)) => {
                 if errors < 3 {
+                    let body = String::from_utf8_lossy(&body);
                     eprintln!("{op:?} answered {status}: {body:.300}");
                 }
                 false
@@ -325,29 +352,25 @@ async fn worker_loop(
         };
         if began >= measure_from && Instant::now() <= deadline {
             let us = began.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
-            // An update before this worker created anything is sent as a list.
-            let sent = match op == Op::Update && own_before_request.is_none() {
-                true => Op::List,
-                false => op,
-            };
-            samples.push((sent, us));
+            samples.push((op, us));
             if !ok {
                 errors += 1;
             }
         }
     }
-    (samples, errors)
+    Ok((samples, errors))
 }
 
-/// Hits / (hits + misses) summed over `cache_requests_total` on the server's /metrics.
-async fn cache_hit_rate(url: &str) -> Option<f64> {
+/// Hits and coalesced misses over all lookups, summed over `cache_requests_total` on the
+/// server's /metrics.
+async fn cache_rates(url: &str) -> Option<(f64, f64)> {
     let text = reqwest::get(format!("{url}/metrics"))
         .await
         .ok()?
         .text()
         .await
         .ok()?;
-    let (mut hits, mut all) = (0.0, 0.0);
+    let (mut hits, mut coalesced, mut all) = (0.0, 0.0, 0.0);
     for line in text
         .lines()
         .filter(|l| l.starts_with("cache_requests_total{"))
@@ -357,6 +380,9 @@ async fn cache_hit_rate(url: &str) -> Option<f64> {
         if line.contains("outcome=\"hit\"") {
             hits += value;
         }
+        if line.contains("outcome=\"coalesced\"") {
+            coalesced += value;
+        }
     }
-    (all > 0.0).then(|| hits / all)
+    (all > 0.0).then(|| (hits / all, coalesced / all))
 }
