@@ -21,6 +21,9 @@ pub(crate) struct Route {
     pub suffix_max: Vec<Load>,
     /// Sum of the start loads of nodes 0..=k (goods carried from the start for them).
     pub start_sum: Vec<Load>,
+    /// Cost of the arc into each node (index 0 unused): the route cost is summed from
+    /// these in route order, so a refresh only looks up the arcs that changed.
+    pub arc: Vec<f64>,
     pub cost: f64,
     pub feasible: bool,
 }
@@ -42,6 +45,16 @@ fn max_load(a: &Load, b: &Load) -> Load {
     std::array::from_fn(|d| a[d].max(b[d]))
 }
 
+/// Resizes a node cache to `nodes` entries, moving its last `tail` entries to the end.
+fn shift_tail<T: Copy + Default>(cache: &mut Vec<T>, nodes: usize, tail: usize) {
+    let old = cache.len();
+    if nodes > old {
+        cache.resize(nodes, T::default());
+    }
+    cache.copy_within(old - tail..old, nodes - tail);
+    cache.truncate(nodes);
+}
+
 fn fits(load: &Load, extra: &Load, capacity: &Load) -> bool {
     (0..load.len()).all(|d| load[d] + extra[d] <= capacity[d])
 }
@@ -59,6 +72,7 @@ impl Route {
             prefix_max: Vec::new(),
             suffix_max: Vec::new(),
             start_sum: Vec::new(),
+            arc: Vec::new(),
             cost: 0.0,
             feasible: true,
         };
@@ -73,79 +87,172 @@ impl Route {
 
     /// Recomputes every cache; sets `feasible` from a full simulation.
     pub fn update(&mut self, instance: &Instance) {
+        let nodes = self.stops.len() + 2;
+        for cache in [&mut self.depart, &mut self.latest, &mut self.arc] {
+            cache.resize(nodes, 0.0);
+        }
+        self.locs.resize(nodes, 0);
+        let vehicle = &instance.vehicles[self.vehicle];
+        self.locs[0] = vehicle.start_loc as u32;
+        self.locs[nodes - 1] = vehicle.end_loc as u32;
+        self.depart[0] = vehicle.shift_start;
+        self.latest[nodes - 1] = vehicle.shift_end;
+        self.refresh(instance, 1, 1, false);
+    }
+
+    /// Refreshes the caches after the stops changed only between the first `head` nodes
+    /// and the last `tail` nodes, which are the same stops, in the same order, as when the
+    /// caches were last computed (`head`, `tail` >= 1). Gives bit-for-bit the values of
+    /// [`Route::update`]: the same arithmetic in the same order, only skipping what cannot
+    /// change (times before `head`, latest starts after the changed stretch, and the
+    /// propagation once a departure or latest start equals its old value).
+    fn update_between(&mut self, instance: &Instance, head: usize, tail: usize) {
+        if !self.feasible {
+            // Which nodes failed is not cached: simulate everything again.
+            return self.update(instance);
+        }
+        let nodes = self.stops.len() + 2;
+        shift_tail(&mut self.locs, nodes, tail);
+        shift_tail(&mut self.depart, nodes, tail);
+        shift_tail(&mut self.latest, nodes, tail);
+        shift_tail(&mut self.arc, nodes, tail);
+        self.refresh(instance, head, tail, true);
+        #[cfg(debug_assertions)]
+        self.assert_matches_full_update(instance);
+    }
+
+    /// Recomputes nodes `head..nodes - tail` and everything depending on them. With
+    /// `reuse`, the caches of the unchanged nodes hold valid old values (tail ones already
+    /// moved to their new index), so propagation stops where a value is unchanged.
+    fn refresh(&mut self, instance: &Instance, head: usize, tail: usize, reuse: bool) {
         let vehicle = &instance.vehicles[self.vehicle];
         let m = self.stops.len();
         let nodes = m + 2;
-        self.locs.clear();
-        self.locs.push(vehicle.start_loc as u32);
-        self.locs.extend(
-            self.stops
-                .iter()
-                .map(|&s| instance.stops[s as usize].loc as u32),
-        );
-        self.locs.push(vehicle.end_loc as u32);
-        self.depart.resize(nodes, 0.0);
-        self.latest.resize(nodes, 0.0);
-        self.load.resize(nodes, [0; 3]);
-        self.prefix_max.resize(nodes, [0; 3]);
-        self.suffix_max.resize(nodes, [0; 3]);
-        self.start_sum.resize(nodes, [0; 3]);
-        let mut feasible = true;
-        let mut start_load = [0; 3];
-        self.start_sum[0] = start_load;
-        for (i, &stop) in self.stops.iter().enumerate() {
-            start_load = add(&start_load, &instance.stops[stop as usize].start_load);
-            self.start_sum[i + 1] = start_load;
+        let first_tail = nodes - tail;
+        for i in head..first_tail {
+            self.locs[i] = instance.stops[self.stops[i - 1] as usize].loc as u32;
         }
-        self.start_sum[m + 1] = start_load;
-        self.load[0] = start_load;
-        self.depart[0] = vehicle.shift_start;
-        let mut prev_loc = vehicle.start_loc;
+        for i in head..=first_tail {
+            let (from, to) = (self.locs[i - 1] as usize, self.locs[i] as usize);
+            self.arc[i] = instance.arc_cost(vehicle, from, to);
+        }
         let mut cost = 0.0;
-        for i in 1..=m {
-            let stop = &instance.stops[self.stops[i - 1] as usize];
-            cost += instance.arc_cost(vehicle, prev_loc, stop.loc);
-            let arrival = self.depart[i - 1] + instance.time(prev_loc, stop.loc);
-            let start = earliest_start(&stop.windows, arrival).unwrap_or_else(|| {
-                feasible = false;
-                arrival
-            });
-            self.depart[i] = start + stop.service;
-            self.load[i] = add(&self.load[i - 1], &stop.delta);
-            prev_loc = stop.loc;
-        }
-        cost += instance.arc_cost(vehicle, prev_loc, vehicle.end_loc);
-        self.depart[m + 1] = self.depart[m] + instance.time(prev_loc, vehicle.end_loc);
-        self.load[m + 1] = self.load[m];
-        if self.depart[m + 1] > vehicle.shift_end + EPS {
-            feasible = false;
-        }
-        self.latest[m + 1] = vehicle.shift_end;
-        let mut next_loc = vehicle.end_loc;
-        for i in (1..=m).rev() {
-            let stop = &instance.stops[self.stops[i - 1] as usize];
-            let bound = self.latest[i + 1] - instance.time(stop.loc, next_loc) - stop.service;
-            self.latest[i] = latest_start(&stop.windows, bound);
-            next_loc = stop.loc;
-        }
-        self.latest[0] = self.latest[1.min(m + 1)] - instance.time(vehicle.start_loc, next_loc);
-        self.prefix_max[0] = self.load[0];
-        for i in 1..nodes {
-            self.prefix_max[i] = max_load(&self.prefix_max[i - 1], &self.load[i]);
-        }
-        self.suffix_max[nodes - 1] = self.load[nodes - 1];
-        for i in (0..nodes - 1).rev() {
-            self.suffix_max[i] = max_load(&self.suffix_max[i + 1], &self.load[i]);
-        }
-        if !fits(&self.prefix_max[nodes - 1], &[0; 3], &vehicle.capacity) {
-            feasible = false;
+        for &arc in &self.arc[1..nodes] {
+            cost += arc;
         }
         self.cost = if m == 0 {
             0.0
         } else {
             cost + vehicle.fixed_cost
         };
+
+        let mut feasible = true;
+        let mut settled = false;
+        for i in head..nodes {
+            let (from, to) = (self.locs[i - 1] as usize, self.locs[i] as usize);
+            let arrival = self.depart[i - 1] + instance.time(from, to);
+            let departure = if i <= m {
+                let stop = &instance.stops[self.stops[i - 1] as usize];
+                let start = earliest_start(&stop.windows, arrival).unwrap_or_else(|| {
+                    feasible = false;
+                    arrival
+                });
+                start + stop.service
+            } else {
+                arrival
+            };
+            if reuse && i >= first_tail && departure.to_bits() == self.depart[i].to_bits() {
+                // Same departure from an unchanged stop: the rest is as before (feasible).
+                settled = true;
+                break;
+            }
+            self.depart[i] = departure;
+        }
+        if !settled && self.depart[m + 1] > vehicle.shift_end + EPS {
+            feasible = false;
+        }
+
+        let mut settled = false;
+        for i in (1..first_tail).rev() {
+            let stop = &instance.stops[self.stops[i - 1] as usize];
+            let next = self.locs[i + 1] as usize;
+            let bound = self.latest[i + 1] - instance.time(stop.loc, next) - stop.service;
+            let latest = latest_start(&stop.windows, bound);
+            if reuse && i < head && latest.to_bits() == self.latest[i].to_bits() {
+                settled = true;
+                break;
+            }
+            self.latest[i] = latest;
+        }
+        if !settled {
+            let first = self.locs[1] as usize;
+            self.latest[0] = self.latest[1] - instance.time(vehicle.start_loc, first);
+        }
+
+        if !self.refresh_loads(instance, head) {
+            feasible = false;
+        }
         self.feasible = feasible;
+    }
+
+    /// Start-load sums from node `head` on, then loads and their prefix/suffix maxima;
+    /// returns whether the capacity holds everywhere.
+    fn refresh_loads(&mut self, instance: &Instance, head: usize) -> bool {
+        let m = self.stops.len();
+        let nodes = m + 2;
+        for cache in [
+            &mut self.load,
+            &mut self.prefix_max,
+            &mut self.suffix_max,
+            &mut self.start_sum,
+        ] {
+            cache.resize(nodes, [0; 3]);
+        }
+        self.start_sum[0] = [0; 3];
+        let mut sum = self.start_sum[head - 1];
+        for (entry, &stop) in self.start_sum[head..=m]
+            .iter_mut()
+            .zip(&self.stops[head - 1..])
+        {
+            sum = add(&sum, &instance.stops[stop as usize].start_load);
+            *entry = sum;
+        }
+        self.start_sum[m + 1] = sum;
+        let (mut load, mut high) = (sum, sum);
+        self.load[0] = load;
+        self.prefix_max[0] = high;
+        let forward = self.load[1..=m].iter_mut().zip(&mut self.prefix_max[1..=m]);
+        for ((entry, max), &stop) in forward.zip(&self.stops) {
+            load = add(&load, &instance.stops[stop as usize].delta);
+            high = max_load(&high, &load);
+            (*entry, *max) = (load, high);
+        }
+        (self.load[m + 1], self.prefix_max[m + 1]) = (load, high);
+        let mut high = load;
+        self.suffix_max[m + 1] = high;
+        for (max, entry) in self.suffix_max[..=m].iter_mut().zip(&self.load[..=m]).rev() {
+            high = max_load(&high, entry);
+            *max = high;
+        }
+        let capacity = &instance.vehicles[self.vehicle].capacity;
+        fits(&self.prefix_max[nodes - 1], &[0; 3], capacity)
+    }
+
+    #[cfg(debug_assertions)]
+    fn assert_matches_full_update(&self, instance: &Instance) {
+        let mut full = self.clone();
+        full.update(instance);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(self.locs, full.locs);
+        assert_eq!(bits(&self.depart), bits(&full.depart));
+        assert_eq!(bits(&self.latest), bits(&full.latest));
+        assert_eq!(bits(&self.arc[1..]), bits(&full.arc[1..]));
+        assert_eq!(self.cost.to_bits(), full.cost.to_bits());
+        assert_eq!(self.feasible, full.feasible);
+        assert_eq!(self.load, full.load);
+        assert_eq!(self.prefix_max, full.prefix_max);
+        assert_eq!(self.suffix_max, full.suffix_max);
+        assert_eq!(self.start_sum, full.start_sum);
     }
 
     /// Service departure after inserting `stop` after node `k`, if its window allows.
@@ -290,6 +397,27 @@ impl Route {
         found
     }
 
+    /// Removes the stops for which `remove` returns true (called once per stop, in route
+    /// order) and refreshes the caches.
+    pub fn remove_where(&mut self, instance: &Instance, mut remove: impl FnMut(u32) -> bool) {
+        let old_nodes = self.stops.len() + 2;
+        let (mut first, mut last) = (usize::MAX, 0);
+        let mut index = 0;
+        self.stops.retain(|&stop| {
+            let gone = remove(stop);
+            if gone {
+                first = first.min(index);
+                last = index;
+            }
+            index += 1;
+            !gone
+        });
+        if first != usize::MAX {
+            // Stops before `first` and after `last` (old indices) are unchanged.
+            self.update_between(instance, first + 1, old_nodes - last - 2);
+        }
+    }
+
     /// Applies an insertion found by `best_single`/`best_pair` and refreshes caches.
     pub fn insert(
         &mut self,
@@ -298,12 +426,14 @@ impl Route {
         first_after: usize,
         second_after: usize,
     ) {
+        let old_nodes = self.stops.len() + 2;
         if stops.len() == 2 {
             self.stops.insert(second_after, stops[1] as u32);
             self.stops.insert(first_after, stops[0] as u32);
         } else {
             self.stops.insert(first_after, stops[0] as u32);
         }
-        self.update(instance);
+        // Nodes 0..=first_after and the old nodes after second_after are unchanged.
+        self.update_between(instance, first_after + 1, old_nodes - second_after - 1);
     }
 }

@@ -145,16 +145,14 @@ impl State {
             }
         }
         let jobs = &removed_jobs[first_new..];
-        let route_ref = &mut self.routes[route];
         let route_of = &mut self.route_of;
-        route_ref.stops.retain(|&s| {
-            let keep = !jobs.contains(&instance.stops[s as usize].job);
-            if !keep {
+        self.routes[route].remove_where(instance, |s| {
+            let gone = jobs.contains(&instance.stops[s as usize].job);
+            if gone {
                 route_of[s as usize] = ABSENT;
             }
-            keep
+            gone
         });
-        route_ref.update(instance);
     }
 
     pub fn insert_job(&mut self, instance: &Instance, job: usize, insertion: &Insertion) {
