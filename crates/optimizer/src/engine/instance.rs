@@ -67,6 +67,9 @@ pub(crate) struct Instance {
     pub distance_only: bool,
     /// Some job is a pickup-and-delivery pair (tail exchanges could split it).
     pub has_pairs: bool,
+    /// Both matrices are exactly (bitwise) symmetric, so an arc costs exactly what its
+    /// reverse costs: the insertion scan then looks up one arc per position, not two.
+    pub symmetric: bool,
 }
 
 impl Instance {
@@ -202,9 +205,14 @@ impl Instance {
             vehicle_types,
             distance_only: false,
             has_pairs: false,
+            symmetric: false,
         };
         instance.has_pairs = instance.jobs.iter().any(|j| j.stops.len() > 1);
         instance.distance_only = instance.vehicles.iter().all(|v| v.cost_per_second == 0.0);
+        instance.symmetric = [&instance.distance, &instance.duration].iter().all(|m| {
+            (0..size)
+                .all(|a| (0..a).all(|b| m[a * size + b].to_bits() == m[b * size + a].to_bits()))
+        });
         instance.prepare_derived(problem);
         Ok(instance)
     }

@@ -82,7 +82,8 @@ fn best_exchange(instance: &Instance, state: &State, r1: usize) -> Option<(usize
         let mb = b.stops.len();
         for i in a.locked_len..=ma {
             let (ai, ai1) = (a.locs[i] as usize, a.locs[i + 1] as usize);
-            let removed_a = instance.arc_cost(vehicle, ai, ai1);
+            // Cached arc costs: `b` has the same type, hence the same cost rates.
+            let removed_a = a.arc[i + 1];
             for j in b.locked_len..=mb {
                 if (i == 0 && j == 0) || (i == ma && j == mb) {
                     continue;
@@ -91,7 +92,7 @@ fn best_exchange(instance: &Instance, state: &State, r1: usize) -> Option<(usize
                 let mut delta = instance.arc_cost(vehicle, ai, bj1)
                     + instance.arc_cost(vehicle, bj, ai1)
                     - removed_a
-                    - instance.arc_cost(vehicle, bj, bj1);
+                    - b.arc[j + 1];
                 if (i == 0 && j == mb) || (j == 0 && i == ma) {
                     delta -= vehicle.fixed_cost;
                 }

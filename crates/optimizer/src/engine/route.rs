@@ -269,7 +269,7 @@ impl Route {
         instance: &Instance,
         stop: usize,
         best: &mut f64,
-        skip: &mut dyn FnMut() -> bool,
+        skip: &mut impl FnMut() -> bool,
     ) -> Option<usize> {
         let vehicle = &instance.vehicles[self.vehicle];
         let info = &instance.stops[stop];
@@ -284,28 +284,36 @@ impl Route {
         // Departures only grow along a route: once the vehicle leaves node k after the
         // stop's last window closed, no later position can serve it.
         let last_close = info.windows[info.windows.len() - 1].1 + EPS;
-        let mut prev_loc = self.node_loc(instance, self.locked_len);
-        for k in self.locked_len..=m {
-            if self.depart[k] > last_close {
+        let first = self.locked_len;
+        let locs = &self.locs[first..];
+        let arcs = &self.arc[first + 1..];
+        // Cost of the arc into the stop from node k (from the previous position's arc out
+        // of the stop when the matrices are symmetric).
+        let mut into = instance.arc_cost(vehicle, locs[0] as usize, info.loc);
+        let positions = self.depart[first..=m].iter().zip(locs.windows(2)).zip(arcs);
+        for (offset, ((&departure, pair), &arc)) in positions.enumerate() {
+            if departure > last_close {
                 break;
             }
-            let next_loc = self.node_loc(instance, k + 1);
-            let delta = opening
-                + instance.arc_cost(vehicle, prev_loc, info.loc)
-                + instance.arc_cost(vehicle, info.loc, next_loc)
-                - instance.arc_cost(vehicle, prev_loc, next_loc);
-            let current_prev = prev_loc;
-            prev_loc = next_loc;
+            let (prev_loc, next_loc) = (pair[0] as usize, pair[1] as usize);
+            if !instance.symmetric {
+                into = instance.arc_cost(vehicle, prev_loc, info.loc);
+            }
+            let out = instance.arc_cost(vehicle, info.loc, next_loc);
+            // `arc` is the cached arc_cost(prev_loc, next_loc).
+            let delta = opening + into + out - arc;
+            into = out;
             if delta >= *best || skip() {
                 continue;
             }
+            let k = first + offset;
             if !fits(&self.prefix_max[k], &info.start_load, &vehicle.capacity)
                 || !fits(&self.load[k], &after_delta, &vehicle.capacity)
                 || !fits(&self.suffix_max[k + 1], &after_delta, &vehicle.capacity)
             {
                 continue;
             }
-            let arrival = self.depart[k] + instance.time(current_prev, info.loc);
+            let arrival = departure + instance.time(prev_loc, info.loc);
             let Some(start) = earliest_start(&info.windows, arrival) else {
                 continue;
             };
