@@ -80,6 +80,24 @@ impl Route {
         route
     }
 
+    /// Makes `self` a copy of `other`, reusing its buffers (no allocation once they are
+    /// large enough; the undo log keeps such copies).
+    pub fn copy_from(&mut self, other: &Route) {
+        self.vehicle = other.vehicle;
+        self.stops.clone_from(&other.stops);
+        self.locs.clone_from(&other.locs);
+        self.locked_len = other.locked_len;
+        self.depart.clone_from(&other.depart);
+        self.latest.clone_from(&other.latest);
+        self.load.clone_from(&other.load);
+        self.prefix_max.clone_from(&other.prefix_max);
+        self.suffix_max.clone_from(&other.suffix_max);
+        self.start_sum.clone_from(&other.start_sum);
+        self.arc.clone_from(&other.arc);
+        self.cost = other.cost;
+        self.feasible = other.feasible;
+    }
+
     #[inline]
     pub fn node_loc(&self, _instance: &Instance, node: usize) -> usize {
         self.locs[node] as usize
