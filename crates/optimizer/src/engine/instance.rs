@@ -70,6 +70,8 @@ pub(crate) struct Instance {
     /// Both matrices are exactly (bitwise) symmetric, so an arc costs exactly what its
     /// reverse costs: the insertion scan then looks up one arc per position, not two.
     pub symmetric: bool,
+    /// No travel time is negative (or NaN), so departures never decrease along a route.
+    pub forward_times: bool,
 }
 
 impl Instance {
@@ -206,9 +208,11 @@ impl Instance {
             distance_only: false,
             has_pairs: false,
             symmetric: false,
+            forward_times: false,
         };
         instance.has_pairs = instance.jobs.iter().any(|j| j.stops.len() > 1);
         instance.distance_only = instance.vehicles.iter().all(|v| v.cost_per_second == 0.0);
+        instance.forward_times = instance.duration.iter().all(|&t| t >= 0.0);
         instance.symmetric = [&instance.distance, &instance.duration].iter().all(|m| {
             (0..size)
                 .all(|a| (0..a).all(|b| m[a * size + b].to_bits() == m[b * size + a].to_bits()))

@@ -85,6 +85,15 @@ fn best_exchange(instance: &Instance, state: &State, r1: usize) -> Option<(usize
             // Cached arc costs: `b` has the same type, hence the same cost rates.
             let removed_a = a.arc[i + 1];
             for j in b.locked_len..=mb {
+                // `b` leaves node j no earlier than node j - 1: once it leaves after the
+                // latest start of a's node i + 1, no later j can take a's tail (`fits`).
+                if instance.forward_times && b.depart[j] > a.latest[i + 1] + EPS {
+                    break;
+                }
+                // Nor can a's head (it leaves node i too late for b's node j + 1).
+                if instance.forward_times && a.depart[i] > b.latest[j + 1] + EPS {
+                    continue;
+                }
                 if (i == 0 && j == 0) || (i == ma && j == mb) {
                     continue;
                 }
