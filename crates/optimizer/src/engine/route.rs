@@ -108,6 +108,9 @@ impl Route {
         // Departures only grow along a route: once the vehicle leaves node k after the
         // stop's last window closed, no later position can serve it.
         let last_close = info.windows[info.windows.len() - 1].1 + EPS;
+        // The stop fits at every position when even the route's peak load leaves room.
+        let extra = max_load(&info.start_load, &after_delta);
+        let roomy = fits(&self.prefix_max[m + 1], &extra, &vehicle.capacity);
         let first = self.locked_len;
         let locs = &self.locs[first..];
         let arcs = &self.arc[first + 1..];
@@ -131,9 +134,10 @@ impl Route {
                 continue;
             }
             let k = first + offset;
-            if !fits(&self.prefix_max[k], &info.start_load, &vehicle.capacity)
-                || !fits(&self.load[k], &after_delta, &vehicle.capacity)
-                || !fits(&self.suffix_max[k + 1], &after_delta, &vehicle.capacity)
+            if !roomy
+                && (!fits(&self.prefix_max[k], &info.start_load, &vehicle.capacity)
+                    || !fits(&self.load[k], &after_delta, &vehicle.capacity)
+                    || !fits(&self.suffix_max[k + 1], &after_delta, &vehicle.capacity))
             {
                 continue;
             }
