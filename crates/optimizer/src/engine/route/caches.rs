@@ -3,8 +3,29 @@
 //! what propagates from it, with bit-for-bit the same values), and copies that reuse
 //! buffers for the undo log.
 
-use super::{add, fits, max_load, Route};
-use crate::engine::instance::{earliest_start, latest_start, Instance, EPS};
+use super::{fits, Route};
+use crate::engine::instance::{earliest_start, latest_start, Instance, Load, EPS};
+use crate::model::DIMENSIONS;
+
+/// `a + b` in the first `D` dimensions; the others are taken from `a`.
+#[inline]
+fn add_dims<const D: usize>(a: &Load, b: &Load) -> Load {
+    let mut sum = *a;
+    for d in 0..D {
+        sum[d] += b[d];
+    }
+    sum
+}
+
+/// Maximum of `a` and `b` in the first `D` dimensions; the others are taken from `a`.
+#[inline]
+fn max_dims<const D: usize>(a: &Load, b: &Load) -> Load {
+    let mut max = *a;
+    for d in 0..D {
+        max[d] = max[d].max(b[d]);
+    }
+    max
+}
 
 /// Resizes a node cache to `nodes` entries, moving its last `tail` entries to the end.
 fn shift_tail<T: Copy + Default>(cache: &mut Vec<T>, nodes: usize, tail: usize) {
@@ -148,6 +169,16 @@ impl Route {
     /// Start-load sums from node `head` on, then loads and their prefix/suffix maxima;
     /// returns whether the capacity holds everywhere.
     fn refresh_loads(&mut self, instance: &Instance, head: usize) -> bool {
+        match instance.load_dims {
+            0 | 1 => self.refresh_load_dims::<1>(instance, head),
+            2 => self.refresh_load_dims::<2>(instance, head),
+            _ => self.refresh_load_dims::<DIMENSIONS>(instance, head),
+        }
+    }
+
+    /// [`Route::refresh_loads`] over the first `D` load dimensions (no stop changes the
+    /// others, so they stay 0 in every cache).
+    fn refresh_load_dims<const D: usize>(&mut self, instance: &Instance, head: usize) -> bool {
         let m = self.stops.len();
         let nodes = m + 2;
         for cache in [
@@ -156,15 +187,15 @@ impl Route {
             &mut self.suffix_max,
             &mut self.start_sum,
         ] {
-            cache.resize(nodes, [0; 3]);
+            cache.resize(nodes, [0; DIMENSIONS]);
         }
-        self.start_sum[0] = [0; 3];
+        self.start_sum[0] = [0; DIMENSIONS];
         let mut sum = self.start_sum[head - 1];
         for (entry, &stop) in self.start_sum[head..=m]
             .iter_mut()
             .zip(&self.stops[head - 1..])
         {
-            sum = add(&sum, &instance.stops[stop as usize].start_load);
+            sum = add_dims::<D>(&sum, &instance.stops[stop as usize].start_load);
             *entry = sum;
         }
         self.start_sum[m + 1] = sum;
@@ -173,19 +204,19 @@ impl Route {
         self.prefix_max[0] = high;
         let forward = self.load[1..=m].iter_mut().zip(&mut self.prefix_max[1..=m]);
         for ((entry, max), &stop) in forward.zip(&self.stops) {
-            load = add(&load, &instance.stops[stop as usize].delta);
-            high = max_load(&high, &load);
+            load = add_dims::<D>(&load, &instance.stops[stop as usize].delta);
+            high = max_dims::<D>(&high, &load);
             (*entry, *max) = (load, high);
         }
         (self.load[m + 1], self.prefix_max[m + 1]) = (load, high);
         let mut high = load;
         self.suffix_max[m + 1] = high;
         for (max, entry) in self.suffix_max[..=m].iter_mut().zip(&self.load[..=m]).rev() {
-            high = max_load(&high, entry);
+            high = max_dims::<D>(&high, entry);
             *max = high;
         }
         let capacity = &instance.vehicles[self.vehicle].capacity;
-        fits(&self.prefix_max[nodes - 1], &[0; 3], capacity)
+        fits(&self.prefix_max[nodes - 1], &[0; DIMENSIONS], capacity)
     }
 
     #[cfg(debug_assertions)]
