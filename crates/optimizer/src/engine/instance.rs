@@ -67,6 +67,14 @@ pub(crate) struct Instance {
     pub distance_only: bool,
     /// Some job is a pickup-and-delivery pair (tail exchanges could split it).
     pub has_pairs: bool,
+    /// Both matrices are exactly (bitwise) symmetric, so an arc costs exactly what its
+    /// reverse costs: the insertion scan then looks up one arc per position, not two.
+    pub symmetric: bool,
+    /// No travel time is negative (or NaN), so departures never decrease along a route.
+    pub forward_times: bool,
+    /// Number of leading load dimensions some stop changes; the others are 0 in every
+    /// load cache, so the route caches only add those.
+    pub load_dims: usize,
 }
 
 impl Instance {
@@ -202,9 +210,21 @@ impl Instance {
             vehicle_types,
             distance_only: false,
             has_pairs: false,
+            symmetric: false,
+            forward_times: false,
+            load_dims: DIMENSIONS,
         };
         instance.has_pairs = instance.jobs.iter().any(|j| j.stops.len() > 1);
         instance.distance_only = instance.vehicles.iter().all(|v| v.cost_per_second == 0.0);
+        instance.load_dims = (0..DIMENSIONS)
+            .rev()
+            .find(|&d| (instance.stops.iter()).any(|s| s.start_load[d] != 0 || s.delta[d] != 0))
+            .map_or(0, |d| d + 1);
+        instance.forward_times = instance.duration.iter().all(|&t| t >= 0.0);
+        instance.symmetric = [&instance.distance, &instance.duration].iter().all(|m| {
+            (0..size)
+                .all(|a| (0..a).all(|b| m[a * size + b].to_bits() == m[b * size + a].to_bits()))
+        });
         instance.prepare_derived(problem);
         Ok(instance)
     }

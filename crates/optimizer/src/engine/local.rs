@@ -80,18 +80,37 @@ fn best_exchange(instance: &Instance, state: &State, r1: usize) -> Option<(usize
             continue;
         }
         let mb = b.stops.len();
+        let forward = instance.forward_times;
+        let first = b.locked_len;
         for i in a.locked_len..=ma {
             let (ai, ai1) = (a.locs[i] as usize, a.locs[i + 1] as usize);
-            let removed_a = instance.arc_cost(vehicle, ai, ai1);
-            for j in b.locked_len..=mb {
+            // Cached arc costs: `b` has the same type, hence the same cost rates.
+            let removed_a = a.arc[i + 1];
+            let (a_departure, a_latest) = (a.depart[i], a.latest[i + 1]);
+            let tails = (b.depart[first..=mb].iter())
+                .zip(&b.latest[first + 1..])
+                .zip(&b.locs[first..])
+                .zip(&b.locs[first + 1..])
+                .zip(&b.arc[first + 1..]);
+            for (offset, ((((&departure, &latest), &bj), &bj1), &removed_b)) in tails.enumerate() {
+                let j = first + offset;
+                // `b` leaves node j no earlier than node j - 1: once it leaves after the
+                // latest start of a's node i + 1, no later j can take a's tail (`fits`).
+                if forward && departure > a_latest + EPS {
+                    break;
+                }
+                // Nor can a's head (it leaves node i too late for b's node j + 1).
+                if forward && a_departure > latest + EPS {
+                    continue;
+                }
                 if (i == 0 && j == 0) || (i == ma && j == mb) {
                     continue;
                 }
-                let (bj, bj1) = (b.locs[j] as usize, b.locs[j + 1] as usize);
+                let (bj, bj1) = (bj as usize, bj1 as usize);
                 let mut delta = instance.arc_cost(vehicle, ai, bj1)
                     + instance.arc_cost(vehicle, bj, ai1)
                     - removed_a
-                    - instance.arc_cost(vehicle, bj, bj1);
+                    - removed_b;
                 if (i == 0 && j == mb) || (j == 0 && i == ma) {
                     delta -= vehicle.fixed_cost;
                 }

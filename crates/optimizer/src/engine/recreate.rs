@@ -72,15 +72,18 @@ pub(crate) fn best_insertion(
     let mut skip = || blink > 0.0 && rng.unit() < blink;
     for (index, route) in state.routes.iter().enumerate() {
         let vehicle = &instance.vehicles[route.vehicle];
+        // Only one empty route per vehicle type is tried (checked first: most of a large
+        // fleet is idle).
+        let empty = route.stops.is_empty();
+        if empty && (!may_open_route || scratch.type_stamp[vehicle.type_id] == scratch.stamp) {
+            continue;
+        }
         if info.skills & !vehicle.skills != 0
             || !(0..info.demand.len()).all(|d| info.demand[d] <= vehicle.capacity[d])
         {
             continue;
         }
-        if route.stops.is_empty() {
-            if !may_open_route || scratch.type_stamp[vehicle.type_id] == scratch.stamp {
-                continue;
-            }
+        if empty {
             scratch.type_stamp[vehicle.type_id] = scratch.stamp;
         }
         if info.stops.len() == 1 {

@@ -3,8 +3,12 @@
 //! stop or a pickup-delivery pair can be checked in O(1) / O(n) instead of re-simulating.
 //!
 //! Node indexing: node 0 is the vehicle start, nodes 1..=m the stops, node m+1 the end.
+//! The caches are recomputed by the `caches` submodule (incrementally after an insertion
+//! or a removal).
 
-use super::instance::{earliest_start, latest_start, Instance, Load, EPS};
+mod caches;
+
+use super::instance::{earliest_start, Instance, Load, EPS};
 
 #[derive(Clone)]
 pub(crate) struct Route {
@@ -21,6 +25,9 @@ pub(crate) struct Route {
     pub suffix_max: Vec<Load>,
     /// Sum of the start loads of nodes 0..=k (goods carried from the start for them).
     pub start_sum: Vec<Load>,
+    /// Cost of the arc into each node (index 0 unused): the route cost is summed from
+    /// these in route order, so a refresh only looks up the arcs that changed.
+    pub arc: Vec<f64>,
     pub cost: f64,
     pub feasible: bool,
 }
@@ -59,6 +66,7 @@ impl Route {
             prefix_max: Vec::new(),
             suffix_max: Vec::new(),
             start_sum: Vec::new(),
+            arc: Vec::new(),
             cost: 0.0,
             feasible: true,
         };
@@ -69,83 +77,6 @@ impl Route {
     #[inline]
     pub fn node_loc(&self, _instance: &Instance, node: usize) -> usize {
         self.locs[node] as usize
-    }
-
-    /// Recomputes every cache; sets `feasible` from a full simulation.
-    pub fn update(&mut self, instance: &Instance) {
-        let vehicle = &instance.vehicles[self.vehicle];
-        let m = self.stops.len();
-        let nodes = m + 2;
-        self.locs.clear();
-        self.locs.push(vehicle.start_loc as u32);
-        self.locs.extend(
-            self.stops
-                .iter()
-                .map(|&s| instance.stops[s as usize].loc as u32),
-        );
-        self.locs.push(vehicle.end_loc as u32);
-        self.depart.resize(nodes, 0.0);
-        self.latest.resize(nodes, 0.0);
-        self.load.resize(nodes, [0; 3]);
-        self.prefix_max.resize(nodes, [0; 3]);
-        self.suffix_max.resize(nodes, [0; 3]);
-        self.start_sum.resize(nodes, [0; 3]);
-        let mut feasible = true;
-        let mut start_load = [0; 3];
-        self.start_sum[0] = start_load;
-        for (i, &stop) in self.stops.iter().enumerate() {
-            start_load = add(&start_load, &instance.stops[stop as usize].start_load);
-            self.start_sum[i + 1] = start_load;
-        }
-        self.start_sum[m + 1] = start_load;
-        self.load[0] = start_load;
-        self.depart[0] = vehicle.shift_start;
-        let mut prev_loc = vehicle.start_loc;
-        let mut cost = 0.0;
-        for i in 1..=m {
-            let stop = &instance.stops[self.stops[i - 1] as usize];
-            cost += instance.arc_cost(vehicle, prev_loc, stop.loc);
-            let arrival = self.depart[i - 1] + instance.time(prev_loc, stop.loc);
-            let start = earliest_start(&stop.windows, arrival).unwrap_or_else(|| {
-                feasible = false;
-                arrival
-            });
-            self.depart[i] = start + stop.service;
-            self.load[i] = add(&self.load[i - 1], &stop.delta);
-            prev_loc = stop.loc;
-        }
-        cost += instance.arc_cost(vehicle, prev_loc, vehicle.end_loc);
-        self.depart[m + 1] = self.depart[m] + instance.time(prev_loc, vehicle.end_loc);
-        self.load[m + 1] = self.load[m];
-        if self.depart[m + 1] > vehicle.shift_end + EPS {
-            feasible = false;
-        }
-        self.latest[m + 1] = vehicle.shift_end;
-        let mut next_loc = vehicle.end_loc;
-        for i in (1..=m).rev() {
-            let stop = &instance.stops[self.stops[i - 1] as usize];
-            let bound = self.latest[i + 1] - instance.time(stop.loc, next_loc) - stop.service;
-            self.latest[i] = latest_start(&stop.windows, bound);
-            next_loc = stop.loc;
-        }
-        self.latest[0] = self.latest[1.min(m + 1)] - instance.time(vehicle.start_loc, next_loc);
-        self.prefix_max[0] = self.load[0];
-        for i in 1..nodes {
-            self.prefix_max[i] = max_load(&self.prefix_max[i - 1], &self.load[i]);
-        }
-        self.suffix_max[nodes - 1] = self.load[nodes - 1];
-        for i in (0..nodes - 1).rev() {
-            self.suffix_max[i] = max_load(&self.suffix_max[i + 1], &self.load[i]);
-        }
-        if !fits(&self.prefix_max[nodes - 1], &[0; 3], &vehicle.capacity) {
-            feasible = false;
-        }
-        self.cost = if m == 0 {
-            0.0
-        } else {
-            cost + vehicle.fixed_cost
-        };
-        self.feasible = feasible;
     }
 
     /// Service departure after inserting `stop` after node `k`, if its window allows.
@@ -162,7 +93,7 @@ impl Route {
         instance: &Instance,
         stop: usize,
         best: &mut f64,
-        skip: &mut dyn FnMut() -> bool,
+        skip: &mut impl FnMut() -> bool,
     ) -> Option<usize> {
         let vehicle = &instance.vehicles[self.vehicle];
         let info = &instance.stops[stop];
@@ -177,28 +108,40 @@ impl Route {
         // Departures only grow along a route: once the vehicle leaves node k after the
         // stop's last window closed, no later position can serve it.
         let last_close = info.windows[info.windows.len() - 1].1 + EPS;
-        let mut prev_loc = self.node_loc(instance, self.locked_len);
-        for k in self.locked_len..=m {
-            if self.depart[k] > last_close {
+        // The stop fits at every position when even the route's peak load leaves room.
+        let extra = max_load(&info.start_load, &after_delta);
+        let roomy = fits(&self.prefix_max[m + 1], &extra, &vehicle.capacity);
+        let first = self.locked_len;
+        let locs = &self.locs[first..];
+        let arcs = &self.arc[first + 1..];
+        // Cost of the arc into the stop from node k (from the previous position's arc out
+        // of the stop when the matrices are symmetric).
+        let mut into = instance.arc_cost(vehicle, locs[0] as usize, info.loc);
+        let positions = self.depart[first..=m].iter().zip(locs.windows(2)).zip(arcs);
+        for (offset, ((&departure, pair), &arc)) in positions.enumerate() {
+            if departure > last_close {
                 break;
             }
-            let next_loc = self.node_loc(instance, k + 1);
-            let delta = opening
-                + instance.arc_cost(vehicle, prev_loc, info.loc)
-                + instance.arc_cost(vehicle, info.loc, next_loc)
-                - instance.arc_cost(vehicle, prev_loc, next_loc);
-            let current_prev = prev_loc;
-            prev_loc = next_loc;
+            let (prev_loc, next_loc) = (pair[0] as usize, pair[1] as usize);
+            if !instance.symmetric {
+                into = instance.arc_cost(vehicle, prev_loc, info.loc);
+            }
+            let out = instance.arc_cost(vehicle, info.loc, next_loc);
+            // `arc` is the cached arc_cost(prev_loc, next_loc).
+            let delta = opening + into + out - arc;
+            into = out;
             if delta >= *best || skip() {
                 continue;
             }
-            if !fits(&self.prefix_max[k], &info.start_load, &vehicle.capacity)
-                || !fits(&self.load[k], &after_delta, &vehicle.capacity)
-                || !fits(&self.suffix_max[k + 1], &after_delta, &vehicle.capacity)
+            let k = first + offset;
+            if !roomy
+                && (!fits(&self.prefix_max[k], &info.start_load, &vehicle.capacity)
+                    || !fits(&self.load[k], &after_delta, &vehicle.capacity)
+                    || !fits(&self.suffix_max[k + 1], &after_delta, &vehicle.capacity))
             {
                 continue;
             }
-            let arrival = self.depart[k] + instance.time(current_prev, info.loc);
+            let arrival = departure + instance.time(prev_loc, info.loc);
             let Some(start) = earliest_start(&info.windows, arrival) else {
                 continue;
             };
@@ -290,6 +233,27 @@ impl Route {
         found
     }
 
+    /// Removes the stops for which `remove` returns true (called once per stop, in route
+    /// order) and refreshes the caches.
+    pub fn remove_where(&mut self, instance: &Instance, mut remove: impl FnMut(u32) -> bool) {
+        let old_nodes = self.stops.len() + 2;
+        let (mut first, mut last) = (usize::MAX, 0);
+        let mut index = 0;
+        self.stops.retain(|&stop| {
+            let gone = remove(stop);
+            if gone {
+                first = first.min(index);
+                last = index;
+            }
+            index += 1;
+            !gone
+        });
+        if first != usize::MAX {
+            // Stops before `first` and after `last` (old indices) are unchanged.
+            self.update_between(instance, first + 1, old_nodes - last - 2);
+        }
+    }
+
     /// Applies an insertion found by `best_single`/`best_pair` and refreshes caches.
     pub fn insert(
         &mut self,
@@ -298,12 +262,14 @@ impl Route {
         first_after: usize,
         second_after: usize,
     ) {
+        let old_nodes = self.stops.len() + 2;
         if stops.len() == 2 {
             self.stops.insert(second_after, stops[1] as u32);
             self.stops.insert(first_after, stops[0] as u32);
         } else {
             self.stops.insert(first_after, stops[0] as u32);
         }
-        self.update(instance);
+        // Nodes 0..=first_after and the old nodes after second_after are unchanged.
+        self.update_between(instance, first_after + 1, old_nodes - second_after - 1);
     }
 }

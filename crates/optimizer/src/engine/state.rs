@@ -15,6 +15,8 @@ pub(crate) struct State {
     /// Jobs to plan that are currently not in a route.
     pub absent: Vec<usize>,
     undo: Vec<(usize, Route)>,
+    /// Route copies no longer needed by the undo log, kept for their buffers.
+    spare: Vec<Route>,
     touched: Vec<bool>,
     saved_absent: Vec<usize>,
 }
@@ -59,6 +61,7 @@ impl State {
             route_of,
             absent,
             undo: Vec::new(),
+            spare: Vec::new(),
             touched,
             saved_absent: Vec::new(),
         })
@@ -72,13 +75,21 @@ impl State {
     fn touch(&mut self, route: usize) {
         if !self.touched[route] {
             self.touched[route] = true;
-            self.undo.push((route, self.routes[route].clone()));
+            let saved = match self.spare.pop() {
+                Some(mut spare) => {
+                    spare.copy_from(&self.routes[route]);
+                    spare
+                }
+                None => self.routes[route].clone(),
+            };
+            self.undo.push((route, saved));
         }
     }
 
     pub fn commit(&mut self) {
-        for (route, _) in self.undo.drain(..) {
+        for (route, saved) in self.undo.drain(..) {
             self.touched[route] = false;
+            self.spare.push(saved);
         }
     }
 
@@ -88,11 +99,12 @@ impl State {
                 self.route_of[stop as usize] = ABSENT;
             }
         }
-        for (route, saved) in self.undo.drain(..) {
+        for (route, mut saved) in self.undo.drain(..) {
             for &stop in &saved.stops {
                 self.route_of[stop as usize] = route as u32;
             }
-            self.routes[route] = saved;
+            std::mem::swap(&mut self.routes[route], &mut saved);
+            self.spare.push(saved);
             self.touched[route] = false;
         }
         std::mem::swap(&mut self.absent, &mut self.saved_absent);
@@ -145,16 +157,14 @@ impl State {
             }
         }
         let jobs = &removed_jobs[first_new..];
-        let route_ref = &mut self.routes[route];
         let route_of = &mut self.route_of;
-        route_ref.stops.retain(|&s| {
-            let keep = !jobs.contains(&instance.stops[s as usize].job);
-            if !keep {
+        self.routes[route].remove_where(instance, |s| {
+            let gone = jobs.contains(&instance.stops[s as usize].job);
+            if gone {
                 route_of[s as usize] = ABSENT;
             }
-            keep
+            gone
         });
-        route_ref.update(instance);
     }
 
     pub fn insert_job(&mut self, instance: &Instance, job: usize, insertion: &Insertion) {

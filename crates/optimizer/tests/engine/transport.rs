@@ -1,5 +1,6 @@
 //! Transport models: haversine distances, traffic profile FIFO and planning bound,
-//! and a solve under traffic verified by the checker with real travel times.
+//! a solve under traffic verified by the checker with real travel times, and an
+//! asymmetric matrix taking the general insertion scan with the symmetric result.
 
 use freight_optimizer::check::check;
 use freight_optimizer::{
@@ -93,4 +94,62 @@ fn solve_under_traffic_is_checked_with_real_times() {
     assert!(report.ok(), "{:?}", report.violations);
     assert!(solution.unassigned.is_empty(), "{:?}", solution.unassigned);
     assert!(solution.routes.iter().all(|r| r.cost > 30.0));
+}
+
+/// Euclidean travel, except that leaving `odd` is quicker than arriving there.
+struct OneWayFaster {
+    inner: freight_optimizer::Euclidean,
+    odd: Location,
+}
+
+impl TransportCost for OneWayFaster {
+    fn distance(&self, from: &Location, to: &Location) -> f64 {
+        self.inner.distance(from, to)
+    }
+    fn duration(&self, from: &Location, to: &Location, departure: f64) -> f64 {
+        let plain = self.inner.duration(from, to, departure);
+        if *from == self.odd {
+            plain * 0.5
+        } else {
+            plain
+        }
+    }
+}
+
+#[test]
+fn asymmetric_matrices_take_the_general_insertion_path_with_the_same_result() {
+    // A job no vehicle can serve makes the duration matrix asymmetric only in entries the
+    // search never reads, so the general (asymmetric) insertion scan must give exactly
+    // the result of the symmetric one.
+    let loaded = freight_optimizer::cli::load(
+        freight_optimizer::cli::InputFormat::Solomon,
+        &super::data("solomon/R201.txt"),
+    )
+    .unwrap();
+    let mut problem = loaded.problem.clone();
+    let odd = Location::Xy {
+        x: 1000.5,
+        y: -7.25,
+    };
+    let mut unserviceable = super::delivery("odd", odd, None, 0.0, 1);
+    unserviceable.skills = vec!["nobody-has-it".into()];
+    problem.jobs.push(unserviceable);
+    let mut run = params(600_000, Objective::VehiclesFirst);
+    run.max_iterations = Some(3_000);
+    let symmetric = freight_optimizer::Euclidean::default();
+    let asymmetric = OneWayFaster {
+        inner: symmetric,
+        odd,
+    };
+    let a = solve_with(&problem, &symmetric, &run).unwrap();
+    let b = solve_with(&problem, &asymmetric, &run).unwrap();
+    assert_eq!(a.distance.to_bits(), b.distance.to_bits());
+    let stops = |s: &freight_optimizer::Solution| -> Vec<Vec<usize>> {
+        (s.routes.iter())
+            .map(|r| r.stops.iter().map(|p| p.job_index).collect())
+            .collect()
+    };
+    assert_eq!(stops(&a), stops(&b));
+    assert_eq!(a.unassigned.len(), 1);
+    assert!(check(&problem, &asymmetric, &b).ok());
 }
