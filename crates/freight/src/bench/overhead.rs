@@ -38,7 +38,9 @@ struct Server {
     last: Option<LoadReport>,
 }
 
-/// Starts a receiver that accepts OTLP/HTTP trace exports and counts the bytes.
+/// Starts a receiver that accepts OTLP/HTTP trace exports and counts the bytes. It runs on
+/// a thread of its own: the load generator's runtime has one thread, and the receiver's
+/// work must not delay the instrumented server's requests on it.
 async fn start_sink() -> anyhow::Result<(String, Arc<AtomicU64>)> {
     let received = Arc::new(AtomicU64::new(0));
     let counter = received.clone();
@@ -52,11 +54,21 @@ async fn start_sink() -> anyhow::Result<(String, Arc<AtomicU64>)> {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    listener.set_nonblocking(true)?;
     let url = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name("otlp-receiver".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                if let Ok(listener) = tokio::net::TcpListener::from_std(listener) {
+                    let _ = axum::serve(listener, app).await;
+                }
+            })
+        })?;
     Ok((url, received))
 }
 
