@@ -880,6 +880,11 @@ export interface components {
             hits: number;
             /** Format: int64 */
             misses: number;
+            /**
+             * Format: int64
+             * @description Misses that waited for a concurrent load of the same key (not hits).
+             */
+            coalesced?: number;
             /** Format: double */
             hit_rate: number;
         };
