@@ -180,15 +180,14 @@ impl Cache {
         }
         // Concurrent misses of one key share one load: right after a write changed a hot
         // page's key, every reader of that page would otherwise load it at once.
-        let (mut load, mut describe) = (Some(load), Some(describe));
+        // Only the request whose future runs takes the job; the others keep theirs.
+        let mut job = Some((load, describe));
         let mut failure: Option<E> = None;
         let shared = self
             .store
             .entry(key.clone())
             .or_try_insert_with(async {
-                let (Some(load), Some(describe)) = (load.take(), describe.take()) else {
-                    return Err(());
-                };
+                let (load, describe) = job.take().ok_or(())?;
                 load_body(load, describe).await.map_err(|e| {
                     failure = Some(e);
                 })
@@ -218,11 +217,8 @@ impl Cache {
         }
         // The shared load failed elsewhere or was stale for this request: load alone.
         self.count(family, Outcome::Miss);
-        let (Some(load), Some(describe)) = (load, describe) else {
-            return Err(E::from(anyhow::anyhow!(
-                "cache load ran twice for {family}"
-            )));
-        };
+        let (load, describe) =
+            job.ok_or_else(|| E::from(anyhow::anyhow!("cache load ran twice for {family}")))?;
         load_body(load, describe).await
     }
 
