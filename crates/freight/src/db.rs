@@ -221,16 +221,16 @@ impl Db {
         let started = Instant::now();
         let result = fut.await;
         let elapsed = started.elapsed();
+        self.inner.statements.fetch_add(1, Ordering::Relaxed);
+        let shape = self.inner.log.record(sql, elapsed);
         if let Some(start) = traced {
             crate::telemetry::record_statement(
                 self.inner.backend.name(),
-                sql,
+                shape,
                 start,
                 result.is_err(),
             );
         }
-        self.inner.statements.fetch_add(1, Ordering::Relaxed);
-        self.inner.log.record(sql, elapsed);
         match self.inner.metrics.get() {
             Some(m) => {
                 m.duration[kind].record(elapsed.as_secs_f64());

@@ -35,7 +35,6 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -85,22 +84,9 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
-        .layer(axum::middleware::map_response(
-            |mut response: axum::response::Response| async move {
-                crate::telemetry::inject_traceparent(response.headers_mut());
-                response
-            },
-        ))
-        // Only the span and failures: the default per-request, per-chunk and end-of-stream
-        // events are at DEBUG and would be weighed against every layer's filter per request.
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(crate::telemetry::request_span)
-                .on_request(())
-                .on_response(())
-                .on_body_chunk(())
-                .on_eos(()),
-        )
+        // The request span, the trace id and the response `traceparent`; failures are logged
+        // there too (see `telemetry::trace_request`).
+        .layer(axum::middleware::from_fn(crate::telemetry::trace_request))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(SetSensitiveRequestHeadersLayer::new([

@@ -7,26 +7,30 @@
 //! request span joins the caller's trace when a W3C `traceparent` header arrives, and the
 //! trace id appears in log lines, in problem+json bodies and in the response `traceparent`.
 //!
-//! Statement spans skip `tracing` and go straight to the OpenTelemetry SDK
-//! ([`record_statement`]), made once the statement has finished with its measured start and
-//! end. As `tracing` spans they were the larger part of what tracing cost per request:
-//! registering each in the span registry, entering and leaving it on every poll of the
-//! statement's future, and the layer's bookkeeping, for a span no log line ever showed.
+//! Request and statement spans skip `tracing` and go straight to the OpenTelemetry SDK
+//! ([`trace_request`], [`record_statement`]); the request's context rides on its future, and
+//! a statement's span is made once it has finished, with its measured start and end. As
+//! `tracing` spans exported through `tracing-opentelemetry` they were most of what tracing
+//! cost per request: registering each in the span registry, the layer's bookkeeping on
+//! every enter and exit of every poll, and reading the OpenTelemetry context back out.
+//! Other spans (solver runs) still go through the `tracing` layer.
 
-use std::sync::RwLock;
-use std::time::SystemTime;
+use std::sync::{Arc, RwLock};
+use std::time::{Instant, SystemTime};
 
-use axum::http::{HeaderMap, HeaderValue};
-use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
-use opentelemetry::trace::{Span as _, SpanKind, Status, Tracer as _};
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use opentelemetry::propagation::{Extractor, TextMapPropagator};
+use opentelemetry::trace::{FutureExt as _, Span as _, SpanKind, Status, Tracer as _};
 use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
-use opentelemetry::KeyValue;
+use opentelemetry::{Context as OtelContext, KeyValue};
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 use opentelemetry_sdk::Resource;
-use tracing::{Level, Subscriber};
-use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing::{Instrument as _, Level, Subscriber};
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
@@ -126,7 +130,7 @@ where
         .with_resource(Resource::builder().with_service_name("freight").build())
         .build();
     let tracer = provider.tracer("freight");
-    if let Ok(mut statements) = STATEMENT_TRACER.write() {
+    if let Ok(mut statements) = TRACER.write() {
         *statements = Some(tracer.clone());
     }
     // Per-span extras are off: source location and thread attributes (five attributes on
@@ -142,43 +146,54 @@ where
         .with_context_activation(false)
         // Static targets rather than an `EnvFilter`: no per-span scope look-ups on every
         // enter and exit.
-        .with_filter(Targets::new().with_default(Level::INFO).with_targets([
-            ("sqlx", Level::WARN),
-            ("h2", Level::WARN),
-            ("hyper", Level::WARN),
-            ("reqwest", Level::WARN),
-        ]))
+        .with_filter(
+            Targets::new()
+                .with_default(Level::INFO)
+                .with_targets([
+                    ("sqlx", Level::WARN),
+                    ("h2", Level::WARN),
+                    ("hyper", Level::WARN),
+                    ("reqwest", Level::WARN),
+                ])
+                // Requests are exported by `trace_request` itself; this span is for log lines.
+                .with_target(
+                    "freight::request",
+                    tracing_subscriber::filter::LevelFilter::OFF,
+                ),
+        )
         .boxed();
     Ok((layer, provider))
 }
 
-/// The tracer of the installed trace layer, for statement spans.
-static STATEMENT_TRACER: RwLock<Option<SdkTracer>> = RwLock::new(None);
+/// The tracer of the installed trace layer, for request and statement spans.
+static TRACER: RwLock<Option<SdkTracer>> = RwLock::new(None);
 
 /// Whether statements are exported as spans (a trace layer is installed); when not, callers
 /// need not read the clock for [`record_statement`].
 pub fn statements_traced() -> bool {
-    STATEMENT_TRACER.read().is_ok_and(|tracer| tracer.is_some())
+    TRACER.read().is_ok_and(|tracer| tracer.is_some())
 }
 
 /// Exports one finished statement as a `db.query` client span, a child of the current span
-/// (the request's, which the write lane carries along too), with its SQL in `db.statement`.
-pub fn record_statement(system: &'static str, sql: &str, start: SystemTime, failed: bool) {
+/// (the request's, which the write lane carries along too), with its shape in
+/// `db.statement`: the SQL with literals and placeholders as `?` and whitespace squeezed
+/// (the statement log's normalized text, shared rather than copied per span).
+pub fn record_statement(system: &'static str, shape: Arc<str>, start: SystemTime, failed: bool) {
     let end = SystemTime::now();
-    let Ok(guard) = STATEMENT_TRACER.read() else {
+    let Ok(guard) = TRACER.read() else {
         return;
     };
     let Some(tracer) = guard.as_ref() else {
         return;
     };
-    let parent = tracing::Span::current().context();
+    let parent = OtelContext::current();
     let mut span = tracer
         .span_builder("db.query")
         .with_kind(SpanKind::Client)
         .with_start_time(start)
         .with_attributes([
             KeyValue::new("db.system", system),
-            KeyValue::new("db.statement", sql.to_owned()),
+            KeyValue::new("db.statement", shape),
         ])
         .start_with_context(tracer, &parent);
     if failed {
@@ -198,53 +213,98 @@ impl Extractor for HeaderExtractor<'_> {
     }
 }
 
-struct HeaderInjector<'a>(&'a mut HeaderMap);
-
-impl Injector for HeaderInjector<'_> {
-    fn set(&mut self, key: &str, value: String) {
-        if let (Ok(name), Ok(value)) = (
-            axum::http::HeaderName::try_from(key),
-            HeaderValue::try_from(value),
-        ) {
-            self.0.insert(name, value);
-        }
-    }
-}
-
-/// The request span: joins the caller's trace from `traceparent` and records the trace id.
-pub fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
-    let span = tracing::info_span!(
+/// `axum::middleware::from_fn(telemetry::trace_request)`: every request's span, its trace
+/// id in log lines, the response `traceparent`, and a log line for server errors.
+///
+/// When exporting, the request span is made directly with the OpenTelemetry SDK and its
+/// context attached to the request's future (set as current on every poll, a thread-local
+/// swap), where statement spans find their parent. The `tracing` span of the same name is
+/// for log lines only (target `freight::request`, which the export layer ignores): it
+/// exists when the log filter wants it, and then carries the trace id. As a `tracing` span
+/// exported through `tracing-opentelemetry` the request cost several times more: the layer's
+/// bookkeeping on every enter and exit of every poll, and its context read back for the
+/// trace id, for the response header and for every statement's parent.
+pub async fn trace_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let exported = start_request_span(&request);
+    let log_span = tracing::info_span!(
+        target: "freight::request",
         "request",
         http.method = request.method().as_str(),
         http.target = request.uri().path(),
         trace_id = tracing::field::Empty,
-        otel.kind = "server",
     );
-    if request.headers().contains_key("traceparent") {
-        let parent = TraceContextPropagator::new().extract(&HeaderExtractor(request.headers()));
-        let _ = span.set_parent(parent);
+    if let Some((context, _)) = &exported {
+        if !log_span.is_disabled() {
+            let trace_id = context.span().span_context().trace_id().to_bytes();
+            log_span.record("trace_id", hex::encode(trace_id).as_str());
+        }
     }
-    if let Some(id) = trace_id_of(&span) {
-        span.record("trace_id", id.as_str());
+    let work = async move {
+        let response = next.run(request).await;
+        let status = response.status();
+        if status.is_server_error() {
+            tracing::error!(
+                status = status.as_u16(),
+                latency_ms = started.elapsed().as_millis() as u64,
+                "response failed"
+            );
+        }
+        response
     }
-    span
+    .instrument(log_span);
+    let Some((context, traceparent)) = exported else {
+        return work.await;
+    };
+    let mut response = work.with_context(context.clone()).await;
+    let span = context.span();
+    let status = response.status().as_u16();
+    span.set_attribute(KeyValue::new("http.status_code", i64::from(status)));
+    if status >= 500 {
+        span.set_status(Status::error(""));
+    }
+    span.end();
+    if let Some(value) = traceparent {
+        response.headers_mut().insert(TRACEPARENT, value);
+    }
+    response
 }
 
-fn trace_id_of(span: &tracing::Span) -> Option<String> {
-    let context = span.context();
-    let span_context = context.span().span_context().clone();
-    span_context
-        .is_valid()
-        .then(|| span_context.trace_id().to_string())
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+
+/// When exporting: the started request span (joined to the caller's trace when a
+/// `traceparent` arrives) as a context, and the `traceparent` that names it.
+fn start_request_span(request: &Request) -> Option<(OtelContext, Option<HeaderValue>)> {
+    let guard = TRACER.read().ok()?;
+    let tracer = guard.as_ref()?;
+    let parent = if request.headers().contains_key(TRACEPARENT) {
+        TraceContextPropagator::new().extract(&HeaderExtractor(request.headers()))
+    } else {
+        OtelContext::new()
+    };
+    let span = tracer
+        .span_builder("request")
+        .with_kind(SpanKind::Server)
+        .with_attributes([
+            KeyValue::new("http.method", request.method().as_str().to_owned()),
+            KeyValue::new("http.target", request.uri().path().to_owned()),
+        ])
+        .start_with_context(tracer, &parent);
+    let ids = span.span_context();
+    let traceparent = format!(
+        "00-{:032x}-{:016x}-{:02x}",
+        u128::from_be_bytes(ids.trace_id().to_bytes()),
+        u64::from_be_bytes(ids.span_id().to_bytes()),
+        ids.trace_flags().to_u8()
+    );
+    let traceparent = HeaderValue::try_from(traceparent).ok();
+    Some((parent.with_span(span), traceparent))
 }
 
-/// The trace id of the span currently entered, when tracing is exporting.
+/// The trace id of the request being served, when tracing is exporting.
 pub fn current_trace_id() -> Option<String> {
-    trace_id_of(&tracing::Span::current())
-}
-
-/// Writes the current span's `traceparent` into `headers` (responses and outgoing calls).
-pub fn inject_traceparent(headers: &mut HeaderMap) {
-    let context = tracing::Span::current().context();
-    TraceContextPropagator::new().inject_context(&context, &mut HeaderInjector(headers));
+    let context = OtelContext::current();
+    let ids = context.span().span_context().clone();
+    ids.is_valid()
+        .then(|| hex::encode(ids.trace_id().to_bytes()))
 }

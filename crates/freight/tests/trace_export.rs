@@ -91,6 +91,20 @@ async fn a_request_is_traced_with_its_statements_as_child_spans() {
         "problem+json carries the trace id"
     );
 
+    // A booking's statement runs on SQLite's write lane, another thread: the trace context
+    // goes with it.
+    let booking_parent = format!("00-{trace_id}-00f067aa0ba90201-01");
+    let booked = app
+        .send_with(
+            Method::POST,
+            "/api/v1/shipments",
+            Some(org.token(Role::Dispatcher)),
+            Some(helpers::shipment_body(org.customer)),
+            &[("traceparent", &booking_parent)],
+        )
+        .await;
+    assert_eq!(booked.status, 201, "{:?}", booked.body);
+
     // A server span ends when its response body has been sent; give the server a moment.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     provider.force_flush().unwrap();
@@ -122,6 +136,22 @@ async fn a_request_is_traced_with_its_statements_as_child_spans() {
     assert!(
         statements.iter().any(|s| s.contains("FROM shipments s")),
         "the list query is a child span: {statements:?}"
+    );
+    let booking = in_trace
+        .iter()
+        .find(|s| s.name == "request" && s.parent_span_id == hex_decode("00f067aa0ba90201"))
+        .expect("the booking's request span joins the caller's trace");
+    let insert = in_trace.iter().find(|s| {
+        s.name == "db.query"
+            && s.parent_span_id == booking.span_id
+            && s.attributes.iter().any(|a| {
+                a.key == "db.statement"
+                    && format!("{:?}", a.value).contains("INSERT INTO shipments")
+            })
+    });
+    assert!(
+        insert.is_some(),
+        "the booking's INSERT, run on the write lane, is a child of its request span"
     );
     let _ = provider.shutdown();
 }

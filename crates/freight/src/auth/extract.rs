@@ -64,7 +64,7 @@ pub async fn principal_for_credential(
         api_key_id: None,
         customer_id: claims.cid,
         driver_id: claims.did,
-        session_id: Some(claims.sid),
+        session_id: Some(claims.sid.clone()),
     })
 }
 

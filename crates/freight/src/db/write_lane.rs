@@ -14,6 +14,7 @@
 
 use std::future::Future;
 
+use opentelemetry::trace::FutureExt as _;
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 use tracing::Instrument as _;
@@ -49,8 +50,9 @@ impl WriteLane {
         })
     }
 
-    /// Runs `operation` on the writer thread and waits for its result. The caller's span and
-    /// per-request statement log go with it, so traces and N+1 detection see the statements.
+    /// Runs `operation` on the writer thread and waits for its result. The caller's log span,
+    /// trace context and per-request statement log go with it, so log lines, traces and N+1
+    /// detection see the statements.
     pub async fn run<T, E>(
         &self,
         operation: impl Future<Output = Result<T, E>> + Send + 'static,
@@ -59,7 +61,9 @@ impl WriteLane {
         T: Send + 'static,
         E: From<sqlx::Error> + Send + 'static,
     {
-        let operation = operation.instrument(tracing::Span::current());
+        let operation = operation
+            .instrument(tracing::Span::current())
+            .with_context(opentelemetry::Context::current());
         let task = match CURRENT_REQUEST.try_with(|queries| queries.clone()) {
             Ok(queries) => self.handle.spawn(CURRENT_REQUEST.scope(queries, operation)),
             Err(_) => self.handle.spawn(operation),

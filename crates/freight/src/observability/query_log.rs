@@ -81,15 +81,17 @@ pub struct QueryLog {
 
 impl QueryLog {
     /// Records one executed statement; also notes it against the current request, if any.
-    pub fn record(&self, sql: &str, elapsed: Duration) {
+    /// Returns the statement's shape (shared, so a trace span can carry it without a copy).
+    pub fn record(&self, sql: &str, elapsed: Duration) -> Arc<str> {
         let shape = self.shape(sql);
         let _ = CURRENT_REQUEST.try_with(|req| req.note(&shape));
         if let Ok(mut map) = self.statements.lock() {
             match map.get_mut(&shape) {
                 Some(stats) => stats.record(elapsed),
-                None => map.entry(shape).or_default().record(elapsed),
+                None => map.entry(shape.clone()).or_default().record(elapsed),
             }
         }
+        shape
     }
 
     fn shape(&self, sql: &str) -> Arc<str> {

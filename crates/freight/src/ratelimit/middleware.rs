@@ -8,10 +8,12 @@
 //! refresh), so guessing one password from many addresses, or many passwords from one, both
 //! hit a wall.
 
+use std::cell::RefCell;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -52,14 +54,14 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         method.as_str(),
         route.as_ref().map_or("(unmatched)", |m| m.as_str()),
     );
-    let ip = client_ip(&request, limits.config().trust_forwarded);
+    let trust_forwarded = limits.config().trust_forwarded;
     let (mut parts, body) = request.into_parts();
     let (caller, body) = if tier == Tier::Auth {
         let bytes = match axum::body::to_bytes(body, AUTH_BODY_LIMIT).await {
             Ok(bytes) => bytes,
             Err(_) => return ApiError::PayloadTooLarge.into_response(),
         };
-        let mut subjects = vec![format!("ip:{ip}")];
+        let mut subjects = vec![client_ip(&parts, trust_forwarded)];
         if let Some(account) = account_of(&bytes) {
             subjects.push(account);
         }
@@ -80,18 +82,18 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             }
             None => Caller {
                 org_id: 0,
-                subjects: vec![format!("ip:{ip}")],
+                subjects: vec![client_ip(&parts, trust_forwarded)],
                 limit: limits.config().limit(tier),
             },
         };
         (caller, body)
     };
     let request = Request::from_parts(parts, body);
-    let primary = caller.subjects.last().cloned().unwrap_or_default();
+    let primary = caller.subjects.last().map_or("", String::as_str);
     let recorder = limits.recorder();
     match limits.check(tier, &caller.subjects, caller.limit).await {
         Verdict::Allowed(decision) => {
-            recorder.record(now_ms(), caller.org_id, &primary, tier, endpoint, false);
+            recorder.record(now_ms(), caller.org_id, primary, tier, endpoint, false);
             let mut response = next.run(request).await;
             set_headers(response.headers_mut(), tier, caller.limit, &decision);
             response
@@ -108,7 +110,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             response
         }
         Verdict::Unavailable(why) => {
-            recorder.record(now_ms(), caller.org_id, &primary, tier, endpoint, false);
+            recorder.record(now_ms(), caller.org_id, primary, tier, endpoint, false);
             if tier == Tier::Auth {
                 tracing::error!(reason = %why, "rate-limit store unavailable: refusing login/refresh (fail closed)");
                 return unavailable();
@@ -148,42 +150,61 @@ fn account_of(body: &[u8]) -> Option<String> {
     Some(format!("refresh:{}", digest.get(..16).unwrap_or(&digest)))
 }
 
-/// The peer address, or the first `X-Forwarded-For` entry when trusted.
-fn client_ip(request: &Request, trust_forwarded: bool) -> String {
+/// `ip:<address>`: the peer address, or the first `X-Forwarded-For` entry when trusted.
+/// Only anonymous callers and sign-ins are limited by address, so only they need it.
+fn client_ip(request: &Parts, trust_forwarded: bool) -> String {
     if trust_forwarded {
         let forwarded = request
-            .headers()
+            .headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
             .and_then(|v| v.trim().parse::<IpAddr>().ok());
         if let Some(ip) = forwarded {
-            return ip.to_string();
+            return format!("ip:{ip}");
         }
     }
     request
-        .extensions()
+        .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+        .map_or_else(|| "ip:unknown".into(), |c| format!("ip:{}", c.0.ip()))
 }
 
 /// `RateLimit-Limit/Remaining/Reset` and `RateLimit-Policy` (IETF httpapi draft, the
 /// widely deployed header-per-field form).
 fn set_headers(headers: &mut HeaderMap, tier: Tier, limit: TierLimit, decision: &Decision) {
-    let policy = format!(
-        "{};w={};burst={};policy=\"{}\"",
-        limit.limit,
-        limit.window_secs,
-        limit.burst.min(limit.limit),
-        tier.as_str()
-    );
     headers.insert("ratelimit-limit", HeaderValue::from(decision.limit));
     headers.insert("ratelimit-remaining", HeaderValue::from(decision.remaining));
     headers.insert("ratelimit-reset", HeaderValue::from(decision.reset_secs));
-    if let Ok(value) = HeaderValue::from_str(&policy) {
+    if let Some(value) = policy_header(tier, limit) {
         headers.insert("ratelimit-policy", value);
     }
+}
+
+/// `RateLimit-Policy` for a tier's limit. The last one made is kept per thread: nearly every
+/// request a worker serves has the same tier and limit, so it is formatted once, not per
+/// request.
+fn policy_header(tier: Tier, limit: TierLimit) -> Option<HeaderValue> {
+    thread_local! {
+        static LAST: RefCell<Option<(Tier, TierLimit, HeaderValue)>> = const { RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| {
+        if let Some((t, l, value)) = last.as_ref() {
+            if *t == tier && *l == limit {
+                return Some(value.clone());
+            }
+        }
+        let policy = format!(
+            "{};w={};burst={};policy=\"{}\"",
+            limit.limit,
+            limit.window_secs,
+            limit.burst.min(limit.limit),
+            tier.as_str()
+        );
+        let value = HeaderValue::from_str(&policy).ok()?;
+        *last = Some((tier, limit, value.clone()));
+        Some(value)
+    })
 }
 
 /// 503 problem+json: the limiter's store is down and this tier fails closed.

@@ -135,20 +135,32 @@ impl LiveShipments {
 /// every list item of this API does.
 fn item_ends(body: &[u8]) -> Vec<(i64, usize)> {
     let mut out = Vec::new();
-    let (mut depth, mut in_string, mut escaped) = (0u32, false, false);
+    let mut depth = 0u32;
     let mut id = None;
-    for (i, &b) in body.iter().enumerate() {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    let mut i = 0;
+    while let Some(&b) = body.get(i) {
         match b {
-            b'"' => in_string = true,
+            // Strings are most of a page's bytes: jump from quote to quote (and over escapes)
+            // with `memchr` rather than looking at every byte.
+            b'"' => {
+                i += 1;
+                loop {
+                    match body
+                        .get(i..)
+                        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+                    {
+                        Some(at) if body[i + at] == b'"' => {
+                            i += at;
+                            break;
+                        }
+                        Some(at) => i += at + 2,
+                        None => {
+                            i = body.len();
+                            break;
+                        }
+                    }
+                }
+            }
             b'{' | b'[' => {
                 depth += 1;
                 if depth == 3 && b == b'{' {
@@ -165,6 +177,7 @@ fn item_ends(body: &[u8]) -> Vec<(i64, usize)> {
             }
             _ => {}
         }
+        i += 1;
     }
     out
 }
@@ -190,6 +203,17 @@ mod tests {
             distance_remaining_m: eta.map(|_| 1200.0),
             late: 0,
         }
+    }
+
+    #[test]
+    fn item_ends_skip_strings_escapes_and_nested_objects() {
+        let body = br#"{"data":[{"id":1,"notes":"a \"}\" {b\\","stops":[{"id":9}]},{"id":22,"n":{"id":5}}],"next":"]}"}"#;
+        let first_end = body.windows(3).position(|w| w == b"}]}").unwrap() + 2;
+        let second_end = body.windows(4).position(|w| w == b"}}],").unwrap() + 1;
+        assert_eq!(item_ends(body), vec![(1, first_end), (22, second_end)]);
+        // An unterminated string or a trailing backslash ends the scan without a panic.
+        assert!(item_ends(br#"{"data":[{"id":1,"a":"x\"#).is_empty());
+        assert!(item_ends(br#"{"data":[{"id":1,"a":"xyz"#).is_empty());
     }
 
     #[test]
