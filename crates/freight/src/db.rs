@@ -216,8 +216,7 @@ impl Db {
             return fut.await;
         }
         let kind = statement_kind(sql);
-        let traced =
-            (kind != 4 && crate::telemetry::statements_traced()).then(std::time::SystemTime::now);
+        let traced = (kind != 4 && crate::telemetry::exporting()).then(std::time::SystemTime::now);
         let started = Instant::now();
         let result = fut.await;
         let elapsed = started.elapsed();

@@ -2,13 +2,14 @@
 //!
 //! Logs are human-readable by default and JSON with `LOG_FORMAT=json`, filtered by
 //! `RUST_LOG` (default `info`). When `OTEL_EXPORTER_OTLP_ENDPOINT` is set, every span (one
-//! per request, one per statement except `BEGIN`/`COMMIT`, solver runs, WebSocket batches)
+//! per request, one per statement except `BEGIN`/`COMMIT`, solver runs, one per tracking
+//! WebSocket message from its arrival to its acknowledgement)
 //! is also exported over OTLP/HTTP to that collector (Jaeger and every OpenTelemetry collector accept it). The
 //! request span joins the caller's trace when a W3C `traceparent` header arrives, and the
 //! trace id appears in log lines, in problem+json bodies and in the response `traceparent`.
 //!
-//! Request and statement spans skip `tracing` and go straight to the OpenTelemetry SDK
-//! ([`trace_request`], [`record_statement`]); the request's context rides on its future, and
+//! Request, statement and WebSocket message spans skip `tracing` and go straight to the
+//! OpenTelemetry SDK ([`trace_request`], [`record_span`]); the request's context rides on its future, and
 //! a statement's span is made once it has finished, with its measured start and end. As
 //! `tracing` spans exported through `tracing-opentelemetry` they were most of what tracing
 //! cost per request: registering each in the span registry, the layer's bookkeeping on
@@ -168,17 +169,22 @@ where
 /// The tracer of the installed trace layer, for request and statement spans.
 static TRACER: RwLock<Option<SdkTracer>> = RwLock::new(None);
 
-/// Whether statements are exported as spans (a trace layer is installed); when not, callers
-/// need not read the clock for [`record_statement`].
-pub fn statements_traced() -> bool {
+/// Whether spans are exported (a trace layer is installed); when not, callers need not read
+/// the clock for [`record_span`].
+pub fn exporting() -> bool {
     TRACER.read().is_ok_and(|tracer| tracer.is_some())
 }
 
-/// Exports one finished statement as a `db.query` client span, a child of the current span
-/// (the request's, which the write lane carries along too), with its shape in
-/// `db.statement`: the SQL with literals and placeholders as `?` and whitespace squeezed
-/// (the statement log's normalized text, shared rather than copied per span).
-pub fn record_statement(system: &'static str, shape: Arc<str>, start: SystemTime, failed: bool) {
+/// Exports one finished operation as a span: a child of the current context (the request's,
+/// which the write lane carries along too), from `start` to now, with an error status
+/// described by `error` when it failed.
+pub fn record_span(
+    name: &'static str,
+    kind: SpanKind,
+    start: SystemTime,
+    attributes: impl IntoIterator<Item = KeyValue>,
+    error: Option<&'static str>,
+) {
     let end = SystemTime::now();
     let Ok(guard) = TRACER.read() else {
         return;
@@ -186,20 +192,32 @@ pub fn record_statement(system: &'static str, shape: Arc<str>, start: SystemTime
     let Some(tracer) = guard.as_ref() else {
         return;
     };
-    let parent = OtelContext::current();
     let mut span = tracer
-        .span_builder("db.query")
-        .with_kind(SpanKind::Client)
+        .span_builder(name)
+        .with_kind(kind)
         .with_start_time(start)
-        .with_attributes([
-            KeyValue::new("db.system", system),
-            KeyValue::new("db.statement", shape),
-        ])
-        .start_with_context(tracer, &parent);
-    if failed {
-        span.set_status(Status::error("statement failed"));
+        .with_attributes(attributes)
+        .start_with_context(tracer, &OtelContext::current());
+    if let Some(description) = error {
+        span.set_status(Status::error(description));
     }
     span.end_with_timestamp(end);
+}
+
+/// Exports one finished statement as a `db.query` client span with its shape in
+/// `db.statement`: the SQL with literals and placeholders as `?` and whitespace squeezed
+/// (the statement log's normalized text, shared rather than copied per span).
+pub fn record_statement(system: &'static str, shape: Arc<str>, start: SystemTime, failed: bool) {
+    record_span(
+        "db.query",
+        SpanKind::Client,
+        start,
+        [
+            KeyValue::new("db.system", system),
+            KeyValue::new("db.statement", shape),
+        ],
+        failed.then_some("statement failed"),
+    );
 }
 
 struct HeaderExtractor<'a>(&'a HeaderMap);
@@ -261,7 +279,7 @@ pub async fn trace_request(request: Request, next: Next) -> Response {
     let status = response.status().as_u16();
     span.set_attribute(KeyValue::new("http.status_code", i64::from(status)));
     if status >= 500 {
-        span.set_status(Status::error(""));
+        span.set_status(Status::error("server error"));
     }
     span.end();
     if let Some(value) = traceparent {

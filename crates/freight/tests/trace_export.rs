@@ -10,6 +10,8 @@
 
 #[path = "api/helpers.rs"]
 mod helpers;
+#[path = "api/tracking_support.rs"]
+mod tracking_support;
 
 use std::sync::{Arc, Mutex};
 
@@ -105,6 +107,20 @@ async fn a_request_is_traced_with_its_statements_as_child_spans() {
         .await;
     assert_eq!(booked.status, 201, "{:?}", booked.body);
 
+    // A tracking WebSocket message is a span from its arrival to its acknowledgement; a
+    // refused one (no `seq`) is a span with an error status.
+    let driver_ws = format!(
+        "/api/v1/tracking/ws?access_token={}",
+        org.token(Role::Driver)
+    );
+    let mut ws = tracking_support::ws_connect(&app, &driver_ws).await;
+    let mut fix = tracking_support::fix_at(30.2672, -97.7431, tracking_support::now_ms() - 30_000);
+    fix["seq"] = serde_json::json!(7);
+    tracking_support::send_json(&mut ws, fix).await;
+    tracking_support::send_json(&mut ws, serde_json::json!({"lat": 30.0})).await;
+    assert_eq!(tracking_support::next_json(&mut ws).await["type"], "ack");
+    assert_eq!(tracking_support::next_json(&mut ws).await["type"], "error");
+
     // A server span ends when its response body has been sent; give the server a moment.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     provider.force_flush().unwrap();
@@ -153,7 +169,43 @@ async fn a_request_is_traced_with_its_statements_as_child_spans() {
         insert.is_some(),
         "the booking's INSERT, run on the write lane, is a child of its request span"
     );
+    let messages: Vec<_> = spans
+        .iter()
+        .filter(|s| s.name == "tracking.ws.message")
+        .collect();
+    let acked = messages
+        .iter()
+        .find(|s| int_attribute(s, "tracking.seq") == Some(7))
+        .expect("the acknowledged WebSocket message is a span");
+    assert_eq!(int_attribute(acked, "tracking.accepted"), Some(1));
+    assert!(
+        !failed(acked),
+        "an acknowledged message's span is not an error"
+    );
+    assert!(
+        messages.iter().any(|s| failed(s)),
+        "a refused message's span has an error status: {} message spans",
+        messages.len()
+    );
     let _ = provider.shutdown();
+}
+
+type ProtoSpan = opentelemetry_proto::tonic::trace::v1::Span;
+
+fn int_attribute(span: &ProtoSpan, key: &str) -> Option<i64> {
+    use opentelemetry_proto::tonic::common::v1::any_value::Value;
+    let attribute = span.attributes.iter().find(|a| a.key == key)?;
+    match attribute.value.as_ref()?.value.as_ref()? {
+        Value::IntValue(n) => Some(*n),
+        _ => None,
+    }
+}
+
+fn failed(span: &ProtoSpan) -> bool {
+    use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
+    span.status
+        .as_ref()
+        .is_some_and(|s| s.code == StatusCode::Error as i32)
 }
 
 fn hex_decode(s: &str) -> Vec<u8> {

@@ -3,6 +3,7 @@
 //! once its fixes are durable, so the app knows what it may discard.
 
 use std::collections::HashMap;
+use std::time::SystemTime;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -11,6 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures::stream::FuturesOrdered;
 use futures::{SinkExt, StreamExt};
+use opentelemetry::trace::SpanKind;
+use opentelemetry::KeyValue;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -25,6 +28,7 @@ use crate::domain::Role;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
+use crate::telemetry;
 use crate::tracking::fix::{DropReason, Fix, FixInput, Source, Subject, Timestamp};
 use crate::tracking::{ConnectionGuard, Tracking};
 
@@ -278,7 +282,10 @@ async fn ingest_socket(
                     }
                     Some(Ok(_)) => continue,
                 };
-                pending.push_back(handle_message(&state, &principal, subject, text.as_str()).await);
+                let started = telemetry::exporting().then(SystemTime::now);
+                pending.push_back(
+                    handle_message(&state, &principal, subject, text.as_str(), started).await,
+                );
             }
             _ = &mut stopping, if !stop => stop = true,
         }
@@ -286,37 +293,40 @@ async fn ingest_socket(
 }
 
 /// Parses and admits one message; the returned future resolves to its ack (or error) reply.
+/// With `started` (when traces are exported) the message becomes a span, from its arrival
+/// to its acknowledgement.
 async fn handle_message(
     state: &AppState,
     principal: &Principal,
     subject: Subject,
     text: &str,
+    started: Option<SystemTime>,
 ) -> Pending {
     // The common message, one fix with its `seq`, in one typed pass; anything else (or a
     // failure) takes the general path below, which names the failing field.
     if !text.contains("\"fixes\"") {
         if let Ok(one) = serde_json::from_str::<SingleFix>(text) {
             let (seq, fix) = one.into_input();
-            return admit_and_store(state, principal, subject, seq, vec![fix]).await;
+            return admit_and_store(state, principal, subject, seq, vec![fix], started).await;
         }
     }
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            return ready(
-                json!({"type": "error", "seq": null, "code": "malformed_json", "detail": e.to_string()})
-                    .to_string(),
+            return rejected(
+                started,
+                json!({"type": "error", "seq": null, "code": "malformed_json", "detail": e.to_string()}),
             )
         }
     };
     let seq = value.get("seq").cloned().unwrap_or(Value::Null);
     let Some(seq_number) = seq.as_u64() else {
-        return ready(
+        return rejected(
+            started,
             error_reply(
                 &seq,
                 ApiError::field("seq", "required: a non-negative integer"),
-            )
-            .to_string(),
+            ),
         );
     };
     let parsed: Result<Vec<FixInput>, ApiError> = match value {
@@ -326,8 +336,8 @@ async fn handle_message(
         other => from_value::<FixInput>(other, "").map(|f| vec![f]),
     };
     match parsed {
-        Ok(inputs) => admit_and_store(state, principal, subject, seq_number, inputs).await,
-        Err(e) => ready(error_reply(&seq, e).to_string()),
+        Ok(inputs) => admit_and_store(state, principal, subject, seq_number, inputs, started).await,
+        Err(e) => rejected(started, error_reply(&seq, e)),
     }
 }
 
@@ -373,7 +383,9 @@ async fn admit_and_store(
     subject: Subject,
     seq: u64,
     inputs: Vec<FixInput>,
+    started: Option<SystemTime>,
 ) -> Pending {
+    let received = inputs.len();
     let fixes = resolve(
         &state.tracking,
         principal,
@@ -385,13 +397,29 @@ async fn admit_and_store(
     .await;
     let fixes = match fixes {
         Ok(f) => f,
-        Err(e) => return ready(error_reply(&Value::from(seq), e).to_string()),
+        Err(e) => return rejected(started, error_reply(&Value::from(seq), e)),
     };
     let (kept, drops) = state.tracking.admit(fixes, now_ms());
     let accepted = kept.len();
     let stored = state.tracking.store(kept);
     Box::pin(async move {
-        match stored.await {
+        let stored = stored.await;
+        if let Some(start) = started {
+            let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+            telemetry::record_span(
+                WS_MESSAGE_SPAN,
+                SpanKind::Consumer,
+                start,
+                [
+                    KeyValue::new("tracking.seq", i64::try_from(seq).unwrap_or(i64::MAX)),
+                    KeyValue::new("tracking.fixes", count(received)),
+                    KeyValue::new("tracking.accepted", count(accepted)),
+                    KeyValue::new("tracking.dropped", count(drops.len())),
+                ],
+                stored.is_err().then_some("positions could not be stored"),
+            );
+        }
+        match stored {
             // Written directly: one ack per fix is the hottest reply of the server.
             Ok(()) if drops.is_empty() => {
                 format!(r#"{{"type":"ack","seq":{seq},"accepted":{accepted},"dropped":[]}}"#)
@@ -406,6 +434,23 @@ async fn admit_and_store(
         }
     })
 }
+
+/// A refused message's error reply; its span, when traced, has an error status.
+fn rejected(started: Option<SystemTime>, reply: Value) -> Pending {
+    if let Some(start) = started {
+        telemetry::record_span(
+            WS_MESSAGE_SPAN,
+            SpanKind::Consumer,
+            start,
+            [],
+            Some("message refused"),
+        );
+    }
+    ready(reply.to_string())
+}
+
+/// The span of one tracking WebSocket message, from arrival to acknowledgement.
+const WS_MESSAGE_SPAN: &str = "tracking.ws.message";
 
 fn ready(reply: String) -> Pending {
     Box::pin(async move { reply })
