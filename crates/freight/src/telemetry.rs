@@ -252,10 +252,9 @@ pub async fn trace_request(request: Request, next: Next) -> Response {
         http.target = request.uri().path(),
         trace_id = tracing::field::Empty,
     );
-    if let Some((context, _)) = &exported {
-        if !log_span.is_disabled() {
-            let trace_id = context.span().span_context().trace_id().to_bytes();
-            log_span.record("trace_id", hex::encode(trace_id).as_str());
+    if let Some((context, _)) = exported.as_ref().filter(|_| !log_span.is_disabled()) {
+        if let Some(trace_id) = trace_id_of(context) {
+            log_span.record("trace_id", trace_id.as_str());
         }
     }
     let work = async move {
@@ -321,8 +320,13 @@ fn start_request_span(request: &Request) -> Option<(OtelContext, Option<HeaderVa
 
 /// The trace id of the request being served, when tracing is exporting.
 pub fn current_trace_id() -> Option<String> {
-    let context = OtelContext::current();
-    let ids = context.span().span_context().clone();
+    trace_id_of(&OtelContext::current())
+}
+
+/// The trace id of `context`'s span in hex, when it has a valid one.
+fn trace_id_of(context: &OtelContext) -> Option<String> {
+    let span = context.span();
+    let ids = span.span_context();
     ids.is_valid()
         .then(|| hex::encode(ids.trace_id().to_bytes()))
 }

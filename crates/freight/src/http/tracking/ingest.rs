@@ -404,21 +404,17 @@ async fn admit_and_store(
     let stored = state.tracking.store(kept);
     Box::pin(async move {
         let stored = stored.await;
-        if let Some(start) = started {
-            let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-            telemetry::record_span(
-                WS_MESSAGE_SPAN,
-                SpanKind::Consumer,
-                start,
-                [
-                    KeyValue::new("tracking.seq", i64::try_from(seq).unwrap_or(i64::MAX)),
-                    KeyValue::new("tracking.fixes", count(received)),
-                    KeyValue::new("tracking.accepted", count(accepted)),
-                    KeyValue::new("tracking.dropped", count(drops.len())),
-                ],
-                stored.is_err().then_some("positions could not be stored"),
-            );
-        }
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        record_message(
+            started,
+            [
+                KeyValue::new("tracking.seq", i64::try_from(seq).unwrap_or(i64::MAX)),
+                KeyValue::new("tracking.fixes", count(received)),
+                KeyValue::new("tracking.accepted", count(accepted)),
+                KeyValue::new("tracking.dropped", count(drops.len())),
+            ],
+            stored.is_err().then_some("positions could not be stored"),
+        );
         match stored {
             // Written directly: one ack per fix is the hottest reply of the server.
             Ok(()) if drops.is_empty() => {
@@ -437,20 +433,27 @@ async fn admit_and_store(
 
 /// A refused message's error reply; its span, when traced, has an error status.
 fn rejected(started: Option<SystemTime>, reply: Value) -> Pending {
-    if let Some(start) = started {
-        telemetry::record_span(
-            WS_MESSAGE_SPAN,
-            SpanKind::Consumer,
-            start,
-            [],
-            Some("message refused"),
-        );
-    }
+    record_message(started, [], Some("message refused"));
     ready(reply.to_string())
 }
 
-/// The span of one tracking WebSocket message, from arrival to acknowledgement.
-const WS_MESSAGE_SPAN: &str = "tracking.ws.message";
+/// Exports one message's `tracking.ws.message` span, from its arrival (`started`, set only
+/// when traces are exported) to now.
+fn record_message<const N: usize>(
+    started: Option<SystemTime>,
+    attributes: [KeyValue; N],
+    error: Option<&'static str>,
+) {
+    if let Some(start) = started {
+        telemetry::record_span(
+            "tracking.ws.message",
+            SpanKind::Consumer,
+            start,
+            attributes,
+            error,
+        );
+    }
+}
 
 fn ready(reply: String) -> Pending {
     Box::pin(async move { reply })
