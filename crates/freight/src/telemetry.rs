@@ -20,7 +20,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Instant, SystemTime};
 
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 use opentelemetry::propagation::{Extractor, TextMapPropagator};
@@ -303,19 +303,37 @@ fn start_request_span(request: &Request) -> Option<(OtelContext, Option<HeaderVa
         .span_builder("request")
         .with_kind(SpanKind::Server)
         .with_attributes([
-            KeyValue::new("http.method", request.method().as_str().to_owned()),
+            KeyValue::new("http.method", method_value(request.method())),
             KeyValue::new("http.target", request.uri().path().to_owned()),
         ])
         .start_with_context(tracer, &parent);
-    let ids = span.span_context();
-    let traceparent = format!(
-        "00-{:032x}-{:016x}-{:02x}",
-        u128::from_be_bytes(ids.trace_id().to_bytes()),
-        u64::from_be_bytes(ids.span_id().to_bytes()),
-        ids.trace_flags().to_u8()
-    );
-    let traceparent = HeaderValue::try_from(traceparent).ok();
+    let traceparent = traceparent_of(span.span_context());
     Some((parent.with_span(span), traceparent))
+}
+
+/// A request method as an attribute value: the standard ones are static text, not a copy
+/// per request.
+fn method_value(method: &Method) -> opentelemetry::Value {
+    let name = match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PATCH => "PATCH",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => return method.as_str().to_owned().into(),
+    };
+    name.into()
+}
+
+/// The W3C `traceparent` naming a span: `00-<trace id>-<span id>-<flags>` in lower-case hex.
+fn traceparent_of(ids: &opentelemetry::trace::SpanContext) -> Option<HeaderValue> {
+    let mut text = *b"00-00000000000000000000000000000000-0000000000000000-00";
+    hex::encode_to_slice(ids.trace_id().to_bytes(), &mut text[3..35]).ok()?;
+    hex::encode_to_slice(ids.span_id().to_bytes(), &mut text[36..52]).ok()?;
+    hex::encode_to_slice([ids.trace_flags().to_u8()], &mut text[53..55]).ok()?;
+    HeaderValue::from_bytes(&text).ok()
 }
 
 /// The trace id of the request being served, when tracing is exporting.
@@ -329,4 +347,34 @@ fn trace_id_of(context: &OtelContext) -> Option<String> {
     let ids = span.span_context();
     ids.is_valid()
         .then(|| hex::encode(ids.trace_id().to_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+
+    use super::*;
+
+    #[test]
+    fn traceparent_names_the_span_in_w3c_form() {
+        let ids = SpanContext::new(
+            TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap(),
+            SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+            TraceFlags::SAMPLED,
+            false,
+            TraceState::default(),
+        );
+        let header = traceparent_of(&ids).expect("a valid header value");
+        assert_eq!(
+            header.to_str().unwrap(),
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        );
+    }
+
+    #[test]
+    fn standard_methods_are_static_attribute_values() {
+        assert_eq!(method_value(&Method::PATCH).as_str(), "PATCH");
+        let custom = Method::from_bytes(b"PURGE").unwrap();
+        assert_eq!(method_value(&custom).as_str(), "PURGE");
+    }
 }

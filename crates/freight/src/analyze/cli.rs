@@ -49,6 +49,7 @@ pub async fn run(args: AnalyzeArgs, document: Document) -> anyhow::Result<PathBu
                 duration_secs: args.load_secs,
                 warmup_secs: 1,
                 write_percent: 20,
+                rate: None,
                 email: "dispatch@infamousfreight.demo".into(),
             };
             load::run(load_args).await?;

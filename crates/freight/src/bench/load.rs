@@ -39,6 +39,14 @@ pub struct LoadArgs {
     /// a stress mix; a dispatch floor is closer to 2.
     #[arg(long, default_value_t = 20)]
     pub write_percent: u32,
+    /// Offered load in requests per second over all connections. Without it every
+    /// connection sends its next request the moment the last one is answered (a closed
+    /// loop: the server runs saturated and the figures are its capacity). With it each
+    /// connection sends on a fixed schedule, and a request's latency counts from when the
+    /// schedule said to send it, so time spent waiting behind a slow answer is measured,
+    /// not hidden (no coordinated omission).
+    #[arg(long)]
+    pub rate: Option<f64>,
     /// Login used for the workload.
     #[arg(long, default_value = "dispatch@infamousfreight.demo")]
     pub email: String,
@@ -50,9 +58,14 @@ pub struct LoadReport {
     /// The server driven.
     pub url: String,
     pub connections: usize,
+    /// The offered load (`--rate`), when the run was paced.
+    pub offered_rate: Option<f64>,
     pub duration_secs: f64,
     pub requests: u64,
     pub errors: u64,
+    /// Requests sent to `/api/v1/shipments…`: the workload's, warm-up included, and the
+    /// set-up's one listing.
+    pub sent: u64,
     pub requests_per_sec: f64,
     pub latency: Percentiles,
     /// The same, for the reads alone and for the writes (create, update) alone.
@@ -107,8 +120,12 @@ fn print(report: &LoadReport) {
             report.errors, report.requests
         );
     }
+    let pacing = match report.offered_rate {
+        Some(rate) => format!(", paced at {rate:.0} req/s"),
+        None => String::new(),
+    };
     println!(
-        "freight bench load: {} connections, {:.0} s against {url}",
+        "freight bench load: {} connections{pacing}, {:.0} s against {url}",
         report.connections, report.duration_secs
     );
     println!(
@@ -143,6 +160,9 @@ struct Fixture {
     shipment_ids: Vec<i64>,
     customer_ids: Vec<i64>,
 }
+
+/// Requests to `/api/v1/shipments` that [`prepare`] sends (one listing).
+pub const SETUP_SHIPMENT_LISTS: u64 = 1;
 
 async fn prepare(client: &reqwest::Client, url: &str, email: &str) -> anyhow::Result<Fixture> {
     let login: Value = client
@@ -197,6 +217,11 @@ async fn drive(url: &str, args: &LoadArgs) -> anyhow::Result<LoadReport> {
     let deadline = measure_from + Duration::from_secs(args.duration_secs);
     let mut workers = Vec::new();
     let write_percent = args.write_percent.min(100);
+    if let Some(rate) = args.rate {
+        if !(rate.is_finite() && rate > 0.0) {
+            bail!("--rate must be a positive number of requests per second, not {rate}");
+        }
+    }
     for worker in 0..args.connections {
         let (url, fixture) = (url.to_string(), fixture.clone());
         workers.push(tokio::spawn(worker_loop(
@@ -204,14 +229,16 @@ async fn drive(url: &str, args: &LoadArgs) -> anyhow::Result<LoadReport> {
             write_percent,
             url,
             fixture,
-            measure_from,
-            deadline,
+            args.rate
+                .map(|rate| Schedule::new(rate, worker, args.connections, start)),
+            (measure_from, deadline),
         )));
     }
     let (mut samples, mut reads, mut writes) = (Vec::new(), Vec::new(), Vec::new());
-    let mut errors = 0;
+    let (mut errors, mut sent) = (0, SETUP_SHIPMENT_LISTS);
     for w in workers {
-        let (s, e) = w.await??;
+        let (s, e, n) = w.await??;
+        sent += n;
         for (op, us) in s {
             samples.push(us);
             match op.writes() {
@@ -226,9 +253,11 @@ async fn drive(url: &str, args: &LoadArgs) -> anyhow::Result<LoadReport> {
     Ok(LoadReport {
         url: url.to_string(),
         connections: args.connections,
+        offered_rate: args.rate,
         duration_secs: elapsed,
         requests,
         errors,
+        sent,
         requests_per_sec: requests as f64 / elapsed,
         latency: percentiles(&mut samples),
         read_latency: percentiles(&mut reads),
@@ -243,13 +272,13 @@ async fn worker_loop(
     write_percent: u32,
     url: String,
     fixture: std::sync::Arc<Fixture>,
-    measure_from: Instant,
-    deadline: Instant,
-) -> anyhow::Result<(Vec<(Op, u32)>, u64)> {
+    mut schedule: Option<Schedule>,
+    (measure_from, deadline): (Instant, Instant),
+) -> anyhow::Result<(Vec<(Op, u32)>, u64, u64)> {
     let mut connection = Connection::new(&url, &fixture.token)?;
     let mut rng = StdRng::seed_from_u64(seed);
     let mut samples = Vec::with_capacity(16_384);
-    let mut errors = 0;
+    let (mut errors, mut sent) = (0, 0);
     let mut own: Vec<(i64, i64)> = Vec::new(); // shipments this worker created: (id, version)
     let statuses = [
         "booked",
@@ -272,7 +301,17 @@ async fn worker_loop(
             // Nothing of its own to update yet: the worker lists instead.
             op = Op::List;
         }
-        let began = Instant::now();
+        let began = match &mut schedule {
+            Some(schedule) => {
+                let due = schedule.next_due();
+                tokio::time::sleep_until(due.into()).await;
+                due
+            }
+            None => Instant::now(),
+        };
+        if began >= deadline {
+            break;
+        }
         let (method, path, body, if_match) = match op {
             Op::List => (
                 Method::GET,
@@ -321,6 +360,7 @@ async fn worker_loop(
                 )
             }
         };
+        sent += 1;
         let ok = match connection.send(method, &path, body, if_match).await {
             Ok((status, body)) if status.is_success() => {
                 if op.writes() {
@@ -358,7 +398,35 @@ async fn worker_loop(
             }
         }
     }
-    Ok((samples, errors))
+    Ok((samples, errors, sent))
+}
+
+/// When one connection sends under `--rate`: every connection keeps the same interval, and
+/// their first requests are spread over one interval so they do not arrive in bursts.
+#[derive(Debug, Clone, Copy)]
+struct Schedule {
+    next: Instant,
+    interval: Duration,
+}
+
+impl Schedule {
+    /// The schedule of connection `worker` of `connections`, each sending `rate /
+    /// connections` requests a second from `start`.
+    fn new(rate: f64, worker: usize, connections: usize, start: Instant) -> Schedule {
+        let interval = Duration::from_secs_f64(connections as f64 / rate);
+        Schedule {
+            next: start + interval.mul_f64(worker as f64 / connections as f64),
+            interval,
+        }
+    }
+
+    /// The time the next request is due; the one after it is scheduled one interval later,
+    /// however late this one is sent.
+    fn next_due(&mut self) -> Instant {
+        let due = self.next;
+        self.next += self.interval;
+        due
+    }
 }
 
 /// Hits and coalesced misses over all lookups, summed over `cache_requests_total` on the
@@ -385,4 +453,21 @@ async fn cache_rates(url: &str) -> Option<(f64, f64)> {
         }
     }
     (all > 0.0).then(|| (hits / all, coalesced / all))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paced_connections_share_the_rate_and_start_staggered() {
+        let start = Instant::now();
+        // 1,000 req/s over 4 connections: each sends every 4 ms, a millisecond apart.
+        let mut first = Schedule::new(1000.0, 0, 4, start);
+        let mut third = Schedule::new(1000.0, 2, 4, start);
+        assert_eq!(first.next_due(), start);
+        assert_eq!(first.next_due(), start + Duration::from_millis(4));
+        assert_eq!(third.next_due(), start + Duration::from_millis(2));
+        assert_eq!(third.next_due(), start + Duration::from_millis(6));
+    }
 }

@@ -9,8 +9,9 @@
 //! throughput it prints the server's own CPU time per request (from `/proc/<pid>/stat` on
 //! Linux), which the client's share of the cores does not blur.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
 
 use super::load::{self, LoadArgs, LoadReport};
 
@@ -33,23 +34,85 @@ struct Server {
     child: tokio::process::Child,
     url: String,
     requests: u64,
+    /// Requests sent to `/api/v1/shipments…` over the whole run, warm-up included.
+    sent: u64,
     seconds: f64,
     cpu_seconds: Option<f64>,
     last: Option<LoadReport>,
 }
 
-/// Starts a receiver that accepts OTLP/HTTP trace exports and counts the bytes. It runs on
-/// a thread of its own: the load generator's runtime has one thread, and the receiver's
-/// work must not delay the instrumented server's requests on it.
-async fn start_sink() -> anyhow::Result<(String, Arc<AtomicU64>)> {
-    let received = Arc::new(AtomicU64::new(0));
-    let counter = received.clone();
+/// What the local OTLP receiver got: the request bodies, kept as they came and decoded only
+/// after the run, so that counting spans costs the measured cores nothing.
+#[derive(Default)]
+struct Received {
+    bodies: Mutex<Vec<Bytes>>,
+}
+
+/// Spans counted in what the receiver got.
+#[derive(Debug, Default)]
+struct SpanCount {
+    bytes: u64,
+    spans: u64,
+    statements: u64,
+    /// Server spans of requests to `/api/v1/shipments…` (the workload's routes).
+    shipment_requests: u64,
+    undecodable: u64,
+}
+
+impl Received {
+    fn count(&self) -> SpanCount {
+        use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+        use opentelemetry_proto::tonic::common::v1::any_value::Value;
+        use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
+        use prost::Message as _;
+        let bodies = self.bodies.lock().map(|b| b.clone()).unwrap_or_default();
+        let mut count = SpanCount::default();
+        for body in bodies {
+            count.bytes += body.len() as u64;
+            let Ok(export) = ExportTraceServiceRequest::decode(body) else {
+                count.undecodable += 1;
+                continue;
+            };
+            let spans = export
+                .resource_spans
+                .into_iter()
+                .flat_map(|r| r.scope_spans)
+                .flat_map(|s| s.spans);
+            for span in spans {
+                count.spans += 1;
+                if span.kind == SpanKind::Client as i32 && span.name == "db.query" {
+                    count.statements += 1;
+                }
+                let shipments = span.attributes.iter().any(|a| {
+                    a.key == "http.target"
+                        && matches!(
+                            a.value.as_ref().and_then(|v| v.value.as_ref()),
+                            Some(Value::StringValue(path)) if path.starts_with("/api/v1/shipments")
+                        )
+                });
+                if span.kind == SpanKind::Server as i32 && shipments {
+                    count.shipment_requests += 1;
+                }
+            }
+        }
+        count
+    }
+}
+
+/// Starts a receiver that accepts OTLP/HTTP trace exports and keeps them. It runs on a
+/// thread of its own: the load generator's runtime has one thread, and the receiver's work
+/// must not delay the instrumented server's requests on it.
+async fn start_sink() -> anyhow::Result<(String, Arc<Received>)> {
+    let received = Arc::new(Received::default());
+    let kept = received.clone();
     let app = axum::Router::new().route(
         "/v1/traces",
-        axum::routing::post(move |body: axum::body::Bytes| {
-            let counter = counter.clone();
+        axum::routing::post(move |body: Bytes| {
+            let kept = kept.clone();
             async move {
-                counter.fetch_add(body.len() as u64, Ordering::Relaxed);
+                if let Ok(mut bodies) = kept.bodies.lock() {
+                    bodies.push(body);
+                }
                 ""
             }
         }),
@@ -91,6 +154,7 @@ impl Server {
             child,
             url,
             requests: 0,
+            sent: 0,
             seconds: 0.0,
             cpu_seconds: Some(0.0),
             last: None,
@@ -104,6 +168,7 @@ impl Server {
             duration_secs,
             warmup_secs: 0,
             write_percent: 20,
+            rate: None,
             email: "dispatch@infamousfreight.demo".into(),
         }
     }
@@ -122,6 +187,7 @@ impl Server {
             );
         }
         self.requests += report.requests;
+        self.sent += report.sent;
         self.seconds += report.duration_secs;
         self.cpu_seconds = match (self.cpu_seconds, before, after) {
             (Some(total), Some(b), Some(a)) => Some(total + a - b),
@@ -196,9 +262,21 @@ pub async fn run(args: OverheadArgs) -> anyhow::Result<()> {
     if let (Some(a), Some(b)) = (on.cpu_us_per_request(), off.cpu_us_per_request()) {
         println!("server CPU per request: {:+.1} %", (a - b) / b * 100.0);
     }
+    // The instrumented server has stopped, and flushed its last spans on the way out.
+    let count = received.count();
     println!(
-        "OTLP bytes received by the local collector: {}",
-        received.load(Ordering::Relaxed)
+        "OTLP received by the local collector: {} bytes, {} spans ({} database statements)",
+        count.bytes, count.spans, count.statements
+    );
+    println!(
+        "request spans for /api/v1/shipments: {} for {} such requests sent{}",
+        count.shipment_requests,
+        on.sent,
+        match (count.shipment_requests >= on.sent, count.undecodable) {
+            (true, 0) => " (none lost)".to_string(),
+            (false, _) => " (SPANS WERE LOST)".to_string(),
+            (true, n) => format!(" ({n} exports could not be decoded)"),
+        }
     );
     Ok(())
 }
@@ -206,7 +284,8 @@ pub async fn run(args: OverheadArgs) -> anyhow::Result<()> {
 /// Warms both servers, then drives them in slices, swapping the order every round.
 async fn alternate(on: &mut Server, off: &mut Server, args: &OverheadArgs) -> anyhow::Result<()> {
     for server in [&mut *on, &mut *off] {
-        load::run_quiet(server.load_args(args, 3)).await?;
+        let warm_up = load::run_quiet(server.load_args(args, 3)).await?;
+        server.sent += warm_up.sent;
     }
     let rounds = args.duration_secs.div_ceil(args.slice_secs).max(1);
     for round in 0..rounds {

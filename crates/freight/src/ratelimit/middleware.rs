@@ -14,7 +14,7 @@ use std::net::{IpAddr, SocketAddr};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -172,12 +172,20 @@ fn client_ip(request: &Parts, trust_forwarded: bool) -> String {
 
 /// `RateLimit-Limit/Remaining/Reset` and `RateLimit-Policy` (IETF httpapi draft, the
 /// widely deployed header-per-field form).
+const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+
 fn set_headers(headers: &mut HeaderMap, tier: Tier, limit: TierLimit, decision: &Decision) {
-    headers.insert("ratelimit-limit", HeaderValue::from(decision.limit));
-    headers.insert("ratelimit-remaining", HeaderValue::from(decision.remaining));
-    headers.insert("ratelimit-reset", HeaderValue::from(decision.reset_secs));
+    // Room for these four and the `traceparent` added on the way out, in one growth of the
+    // map rather than two.
+    headers.reserve(5);
+    headers.insert(RATELIMIT_LIMIT, HeaderValue::from(decision.limit));
+    headers.insert(RATELIMIT_REMAINING, HeaderValue::from(decision.remaining));
+    headers.insert(RATELIMIT_RESET, HeaderValue::from(decision.reset_secs));
     if let Some(value) = policy_header(tier, limit) {
-        headers.insert("ratelimit-policy", value);
+        headers.insert(RATELIMIT_POLICY, value);
     }
 }
 
