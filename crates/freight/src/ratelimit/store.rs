@@ -62,12 +62,12 @@ impl MemoryStore {
     /// Checks one request at `now_ms`.
     pub fn hit_at(&self, key: &str, policy: Policy, now_ms: u64) -> Decision {
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if !map.contains_key(key) && map.len() >= self.max_keys {
-            evict(&mut map, self.max_keys, now_ms);
-        }
         if let Some(entry) = map.get_mut(key) {
             entry.last_seen_ms = now_ms;
             return entry.state.hit(policy, now_ms);
+        }
+        if map.len() >= self.max_keys {
+            evict(&mut map, self.max_keys, now_ms);
         }
         let mut entry = Entry {
             state: WindowState::new(policy.window_ms, now_ms),
