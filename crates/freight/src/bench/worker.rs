@@ -43,35 +43,30 @@ pub(super) async fn prepare(
         .as_str()
         .context("no access token")?
         .to_string();
-    let ids = |v: &Value| -> Vec<i64> {
-        v["data"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|x| x["id"].as_i64()).collect())
-            .unwrap_or_default()
-    };
-    let shipments: Value = client
-        .get(format!("{url}/api/v1/shipments?limit=200"))
-        .bearer_auth(&token)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let customers: Value = client
-        .get(format!("{url}/api/v1/customers?limit=200"))
-        .bearer_auth(&token)
-        .send()
-        .await?
-        .json()
-        .await?;
     let fixture = Fixture {
+        shipment_ids: list_ids(client, &format!("{url}/api/v1/shipments"), &token).await?,
+        customer_ids: list_ids(client, &format!("{url}/api/v1/customers"), &token).await?,
         token,
-        shipment_ids: ids(&shipments),
-        customer_ids: ids(&customers),
     };
     if fixture.shipment_ids.is_empty() || fixture.customer_ids.is_empty() {
         bail!("the server has no shipments or customers to work with");
     }
     Ok(fixture)
+}
+
+/// The ids on the first page (up to 200) of a list endpoint.
+async fn list_ids(client: &reqwest::Client, list: &str, token: &str) -> anyhow::Result<Vec<i64>> {
+    let page: Value = client
+        .get(format!("{list}?limit=200"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(page["data"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["id"].as_i64()).collect())
+        .unwrap_or_default())
 }
 
 pub(super) async fn worker_loop(
