@@ -22,6 +22,7 @@ pub mod auth_sessions;
 mod checkpoint;
 pub mod customers;
 pub mod dashboard;
+pub mod driver_duty;
 pub mod drivers;
 pub mod generations;
 pub mod idempotency;

@@ -379,7 +379,7 @@ pub async fn end_session(db: &Db, scope: &Scope, driver_id: i64) -> ApiResult<Sh
     })
 }
 
-async fn set_status(
+pub(super) async fn set_status(
     tx: &mut Tx,
     org_id: i64,
     driver_id: i64,

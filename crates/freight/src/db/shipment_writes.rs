@@ -5,6 +5,7 @@
 //! write leaves nothing behind. The public functions run the write on SQLite's write lane
 //! (`Db::write`); edits live in `shipment_edits`, assignment in `shipment_assignment`.
 
+use super::driver_duty::{follow_load, DutyChange};
 use super::generations::{text_subjects, Subject};
 use super::shipments::{push_scope, Shipment, ShipmentMeta, ShipmentRow, SELECT_SHIPMENT};
 use super::sql::Param;
@@ -62,7 +63,7 @@ pub async fn transition(
     note: &str,
     actor: Actor<'_>,
     permit: impl FnOnce(ShipmentStatus) -> Result<(), ApiError> + Send + 'static,
-) -> ApiResult<Shipment> {
+) -> ApiResult<(Shipment, Option<DutyChange>)> {
     let (db, scope, note, actor) = (
         db.clone(),
         scope.clone(),
@@ -184,7 +185,7 @@ async fn change_status(
     note: &str,
     actor: Actor<'_>,
     permit: impl FnOnce(ShipmentStatus) -> Result<(), ApiError>,
-) -> ApiResult<Shipment> {
+) -> ApiResult<(Shipment, Option<DutyChange>)> {
     let mut tx = db.begin().await?;
     let current = lock_row(&mut tx, scope, id)
         .await?
@@ -232,11 +233,18 @@ async fn change_status(
         now,
     )
     .await?;
-    let (driver, vehicle) = if release {
+    let duty = match current.driver_id.filter(|_| !release) {
+        Some(driver_id) => follow_load(&mut tx, scope.org_id, id, driver_id, to).await?,
+        None => None,
+    };
+    let (mut driver, vehicle) = if release {
         (None, None)
     } else {
         current.summaries()
     };
+    if let (Some(summary), Some(change)) = (driver.as_mut(), duty) {
+        summary.status = change.after;
+    }
     let meta = ShipmentMeta {
         status: to,
         updated_at: now,
@@ -251,13 +259,17 @@ async fn change_status(
         Subject::Status(from),
         Subject::Status(to),
     ]);
+    if duty.is_some() {
+        // Driver lists, and the driver status embedded in every page showing their loads.
+        changed.push(Subject::Fleet);
+    }
     let shipment = Shipment::assemble(meta, fields, driver, vehicle);
     tx.commit().await?;
     db.generations().bump(scope.org_id, &changed).await;
     if to == ShipmentStatus::Delivered {
         crate::observability::business::record_delivery(current.created_at, now);
     }
-    Ok(shipment)
+    Ok((shipment, duty))
 }
 
 /// Stores one status change.

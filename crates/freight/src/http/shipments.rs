@@ -411,7 +411,7 @@ async fn transition_shipment(
     }
     let role = auth.principal.role;
     let actor = auth.principal.actor();
-    let shipment = shipment_writes::transition(
+    let (shipment, duty) = shipment_writes::transition(
         &state.db,
         &auth.scope(),
         id,
@@ -430,6 +430,16 @@ async fn transition_shipment(
         },
     )
     .await?;
+    // Picking up puts the driver on route, closing their last load frees them
+    // (`db::driver_duty`); the map colours its markers by status.
+    if let Some(change) = duty {
+        state.tracking.announce_driver_status(
+            auth.principal.org_id,
+            change.driver_id,
+            change.before,
+            change.after,
+        );
+    }
     Ok(with_etag(&state, auth.principal.org_id, shipment))
 }
 

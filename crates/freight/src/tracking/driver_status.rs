@@ -1,6 +1,8 @@
 //! Driver status changes on the live feed. Statuses are written by the drivers API (an edit,
-//! a shift starting or ending), not by the GPS pipeline, but the dispatch map colours each
-//! marker by status, so a change must reach the map without a reload. It travels as a
+//! a shift starting or ending) and by the shipment lifecycle (`db::driver_duty`: a pickup puts
+//! the driver on route, closing their last load frees them), not by the GPS pipeline, but the
+//! dispatch map colours each marker by status, so a change must reach the map without a
+//! reload. It travels as a
 //! [`LiveEventBody::DriverStatus`] event: the same per-organization hub, the same driver
 //! visibility filter as fixes (a driver sees themself, a shipper the drivers of its loads),
 //! and with `REDIS_URL` the same fan-out to the other instances.

@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod auth;
 mod cache_pages;
+mod driver_duty;
 mod health;
 mod idempotency;
 mod observability;
