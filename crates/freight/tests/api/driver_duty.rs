@@ -6,24 +6,9 @@ use freight::domain::Role;
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::{shipment_body, Org, TestApp};
+use crate::helpers::{Org, TestApp};
 
 both_backends!(a_driver_is_on_route_while_holding_a_load_and_free_after_the_last);
-
-async fn booked_and_assigned(app: &TestApp, org: &Org) -> i64 {
-    let id = app.create_shipment(org, shipment_body(org.customer)).await["id"]
-        .as_i64()
-        .unwrap();
-    let assigned = app
-        .post(
-            &format!("/api/v1/shipments/{id}/assign"),
-            org.token(Role::Dispatcher),
-            json!({"driver_id": org.driver, "vehicle_id": org.vehicle}),
-        )
-        .await;
-    assert_eq!(assigned.status, 200, "{}", assigned.body);
-    id
-}
 
 async fn move_to(app: &TestApp, org: &Org, role: Role, id: i64, to: &str) -> Value {
     let reply = app
@@ -57,8 +42,8 @@ async fn driver_status(app: &TestApp, org: &Org) -> String {
 async fn a_driver_is_on_route_while_holding_a_load_and_free_after_the_last(app: TestApp) {
     let org = app.seed_org("duty").await;
     let (first, second) = (
-        booked_and_assigned(&app, &org).await,
-        booked_and_assigned(&app, &org).await,
+        app.assigned_shipment(&org).await,
+        app.assigned_shipment(&org).await,
     );
     assert_eq!(driver_status(&app, &org).await, "available");
 
@@ -85,7 +70,7 @@ async fn a_driver_is_on_route_while_holding_a_load_and_free_after_the_last(app: 
     assert_eq!(driver_status(&app, &org).await, "available");
 
     // A break is the driver's own: closing a load does not end it.
-    let third = booked_and_assigned(&app, &org).await;
+    let third = app.assigned_shipment(&org).await;
     move_to(&app, &org, Role::Driver, third, "picked_up").await;
     let path = format!("/api/v1/drivers/{}", org.driver);
     let token = org.token(Role::Dispatcher);

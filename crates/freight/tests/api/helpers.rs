@@ -410,6 +410,22 @@ impl TestApp {
         reply.body
     }
 
+    /// Books a shipment and assigns it to the org's first driver and vehicle; returns its id.
+    pub async fn assigned_shipment(&self, org: &Org) -> i64 {
+        let id = self.create_shipment(org, shipment_body(org.customer)).await["id"]
+            .as_i64()
+            .unwrap();
+        let assign = self
+            .post(
+                &format!("/api/v1/shipments/{id}/assign"),
+                org.token(Role::Dispatcher),
+                json!({"driver_id": org.driver, "vehicle_id": org.vehicle}),
+            )
+            .await;
+        assert_eq!(assign.status, StatusCode::OK, "{}", assign.body);
+        id
+    }
+
     /// Number of shipments stored across all tenants.
     pub async fn shipment_count(&self) -> i64 {
         let row: freight::db::Count = self

@@ -405,18 +405,7 @@ async fn drivers_and_shippers_see_only_their_own_drivers_live(app: TestApp) {
         .get("/api/v1/tracking/latest", acme.token(Role::Customer))
         .await;
     assert!(ids(&shipper.body).is_empty());
-    let shipment = app
-        .create_shipment(&acme, crate::helpers::shipment_body(acme.customer))
-        .await;
-    let id = shipment["id"].as_i64().unwrap();
-    let assign = app
-        .post(
-            &format!("/api/v1/shipments/{id}/assign"),
-            acme.token(Role::Dispatcher),
-            json!({"driver_id": acme.driver, "vehicle_id": acme.vehicle}),
-        )
-        .await;
-    assert_eq!(assign.status, 200, "{}", assign.body);
+    app.assigned_shipment(&acme).await;
     let shipper = app
         .get("/api/v1/tracking/latest", acme.token(Role::Customer))
         .await;

@@ -6,7 +6,7 @@ use freight::domain::Role;
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::{shipment_body, Org, TestApp};
+use crate::helpers::{Org, TestApp};
 use crate::tracking_support::*;
 
 both_backends!(
@@ -223,16 +223,7 @@ async fn enter_dwell_and_exit_are_recorded_even_between_sparse_fixes(app: TestAp
 async fn arriving_at_a_stop_is_recorded_and_the_eta_flags_late_shipments(app: TestApp) {
     let org = app.seed_org("acme").await;
     let rival = app.seed_org("rival").await;
-    let shipment = app.create_shipment(&org, shipment_body(org.customer)).await;
-    let id = shipment["id"].as_i64().unwrap();
-    let assign = app
-        .post(
-            &format!("/api/v1/shipments/{id}/assign"),
-            org.token(Role::Dispatcher),
-            json!({"driver_id": org.driver, "vehicle_id": org.vehicle}),
-        )
-        .await;
-    assert_eq!(assign.status, 200, "{}", assign.body);
+    let id = app.assigned_shipment(&org).await;
     let t0 = now_ms() - 40 * 60_000;
     // 850 km away in El Paso: cannot make the delivery window.
     post(&app, &org, json!([fix_at(31.7619, -106.4850, t0)])).await;
