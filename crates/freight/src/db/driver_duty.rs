@@ -18,12 +18,13 @@ pub struct DutyChange {
     pub after: DriverStatus,
 }
 
-/// Moves `driver_id`'s status after their shipment `shipment_id` became `to`, if it should.
+/// Moves `driver_id`'s status (`before`, as read with the shipment's locked row) after
+/// their shipment `shipment_id` became `to`, if it should.
 pub(crate) async fn follow_load(
     tx: &mut Tx,
     org_id: i64,
     shipment_id: i64,
-    driver_id: i64,
+    (driver_id, before): (i64, DriverStatus),
     to: ShipmentStatus,
 ) -> sqlx::Result<Option<DutyChange>> {
     use ShipmentStatus::*;
@@ -32,16 +33,6 @@ pub(crate) async fn follow_load(
     if !holds_load && !releases {
         return Ok(None);
     }
-    let row: Option<(String,)> = tx
-        .fetch_optional(
-            sqlx::query_as("SELECT status FROM drivers WHERE org_id = $1 AND id = $2")
-                .bind(org_id)
-                .bind(driver_id),
-        )
-        .await?;
-    let Some(before) = row.and_then(|(s,)| s.parse::<DriverStatus>().ok()) else {
-        return Ok(None);
-    };
     let after = match holds_load {
         true => DriverStatus::OnRoute,
         false if before != DriverStatus::OnRoute => return Ok(None),

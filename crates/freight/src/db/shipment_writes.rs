@@ -233,18 +233,23 @@ async fn change_status(
         now,
     )
     .await?;
-    let duty = match current.driver_id.filter(|_| !release) {
-        Some(driver_id) => follow_load(&mut tx, scope.org_id, id, driver_id, to).await?,
-        None => None,
-    };
     let (mut driver, vehicle) = if release {
         (None, None)
     } else {
         current.summaries()
     };
-    if let (Some(summary), Some(change)) = (driver.as_mut(), duty) {
-        summary.status = change.after;
-    }
+    // The row read above carries the driver's status: a pickup or a closing load may move it.
+    let duty = match driver.as_mut() {
+        Some(summary) => {
+            let on_duty = (summary.id, summary.status);
+            let change = follow_load(&mut tx, scope.org_id, id, on_duty, to).await?;
+            if let Some(change) = change {
+                summary.status = change.after;
+            }
+            change
+        }
+        None => None,
+    };
     let meta = ShipmentMeta {
         status: to,
         updated_at: now,
