@@ -4,24 +4,30 @@
 //! What is cached is the finished JSON response body, so a hit costs neither a query nor
 //! serialization. Keys carry the caller's scope and the change generations of the data
 //! they were built from (`db::generations`): a write bumps the generation, so the next read
-//! misses and reloads — a write is never followed by a stale read. With `REDIS_URL` the
-//! generations are shared, so that holds across instances; the bodies stay in each process
-//! (a shared body store would save each instance's first load of a page per generation, at
-//! the price of a round trip and the body's transfer on every local miss). When the
-//! generations cannot be read (Redis down) the cache is bypassed: loaded, never stored or
-//! served. Entries also expire after a TTL and the store is bounded in bytes. Hits and misses
-//! per key family are exported as metrics and kept for the analyzer.
+//! misses and reloads — a write is never followed by a stale read. A booking is the one
+//! write that is not a bump for first list pages: in process, such a page takes the new
+//! shipment in from the creation log (`db::creations`, [`Cache::get_or_load_page`]). With
+//! `REDIS_URL` the generations are shared, so that holds across instances; the bodies stay in
+//! each process (a shared body store would save each instance's first load of a page per
+//! generation, at the price of a round trip and the body's transfer on every local miss).
+//! When the generations cannot be read (Redis down) the cache is bypassed: loaded, never
+//! stored or served. Entries also expire after a TTL and the store is bounded in bytes. Hits
+//! and misses per key family are exported as metrics and kept for the analyzer.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::future::Future;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use serde::Serialize;
 
-use crate::db::generations::{Generations, Subject};
+use crate::db::creations::Creation;
+use crate::db::generations::{Generations, Stamp, Subject};
+pub use stats::FamilyStats;
+use stats::{Counts, Outcome};
+
+mod stats;
 
 /// A cached response: its body and, for single resources, its ETag.
 #[derive(Clone, Debug)]
@@ -29,11 +35,24 @@ pub struct Cached {
     pub body: Bytes,
     pub etag: Option<String>,
     /// Where each item of a cached page ends, worked out once per cached body by whoever
-    /// needs it (the live-tracking merge) and shared by every hit.
+    /// needs it (the live-tracking merge, a splice) and shared by every hit.
     pub item_ends: Arc<OnceLock<Vec<(i64, usize)>>>,
     /// `(id, version)` of the shipments a page shows: checked on every hit against the
     /// versions recorded by edits (`db::item_versions`).
     items: Arc<[(i64, i64)]>,
+    /// The organization's creation sequence the page is complete up to (first pages that
+    /// splice; 0 otherwise).
+    created: u64,
+    /// When the database was last asked: a spliced page is stored again, which restarts the
+    /// store's TTL, so a page older than the TTL reloads instead of splicing.
+    loaded_at: Instant,
+}
+
+impl Cached {
+    /// `(id, version)` of the shipments the body shows.
+    pub fn items(&self) -> &[(i64, i64)] {
+        &self.items
+    }
 }
 
 /// What [`Cache::get_or_load`] keeps beside a body, worked out from the loaded value.
@@ -46,67 +65,30 @@ pub struct Describe {
     pub items: Vec<(i64, i64)>,
 }
 
-/// Hit and miss counts of one key family.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct FamilyStats {
-    pub hits: u64,
-    pub misses: u64,
-    /// Misses that waited for a concurrent request's load of the same key instead of
-    /// loading; not counted as hits.
-    pub coalesced: u64,
+/// What a first page made of the shipments created since it was loaded.
+#[derive(Debug)]
+pub enum Spliced {
+    /// None of them belongs on it: the page stands as it is.
+    Unchanged,
+    /// The page with them in: its new body and `(id, version)` items.
+    Page {
+        body: Vec<u8>,
+        items: Vec<(i64, i64)>,
+    },
 }
 
-/// How one lookup was answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
-    Hit,
-    Miss,
-    Coalesced,
-}
-
-impl FamilyStats {
-    /// Lookups of any outcome.
-    pub fn lookups(&self) -> u64 {
-        self.hits + self.misses + self.coalesced
-    }
-
-    /// Hits over all lookups (coalesced misses count as misses here).
-    pub fn hit_rate(&self) -> f64 {
-        let total = self.lookups();
-        if total == 0 {
-            0.0
-        } else {
-            self.hits as f64 / total as f64
-        }
-    }
-}
-
-/// A family's counts and its `cache_requests_total` handles (registered once, not per read).
-struct FamilyCounts {
-    stats: FamilyStats,
-    hits: metrics::Counter,
-    misses: metrics::Counter,
-    coalesced: metrics::Counter,
-}
-
-impl FamilyCounts {
-    fn new(family: &'static str) -> Self {
-        FamilyCounts {
-            stats: FamilyStats::default(),
-            hits: metrics::counter!("cache_requests_total", "family" => family, "outcome" => "hit"),
-            misses: metrics::counter!("cache_requests_total", "family" => family, "outcome" => "miss"),
-            coalesced: metrics::counter!("cache_requests_total", "family" => family, "outcome" => "coalesced"),
-        }
-    }
-}
+/// Brings a cached first page up to date with the creations given (oldest first); `None`
+/// when it cannot, and the page must be reloaded.
+pub type Splice<'a> = &'a (dyn Fn(&Cached, &[Arc<Creation>]) -> Option<Spliced> + Send + Sync);
 
 /// The cache handle (cheap to clone).
 #[derive(Clone)]
 pub struct Cache {
     store: moka::future::Cache<String, Cached>,
-    stats: Arc<Mutex<HashMap<&'static str, FamilyCounts>>>,
+    counts: Arc<Counts>,
     generations: Arc<Generations>,
     enabled: bool,
+    ttl: Duration,
 }
 
 impl Cache {
@@ -129,9 +111,10 @@ impl Cache {
             .build();
         Cache {
             store,
-            stats: Arc::default(),
+            counts: Arc::default(),
             generations,
             enabled,
+            ttl,
         }
     }
 
@@ -153,28 +136,92 @@ impl Cache {
         Fut: Future<Output = Result<T, E>>,
         E: From<anyhow::Error>,
     {
-        let stamped = match self.enabled {
-            true => self.generations.current(org_id, depends_on).await,
-            false => None,
+        let lookup = Lookup {
+            family,
+            org_id,
+            splice: None,
         };
-        let key = stamped.map(|generations| {
-            let mut full = String::with_capacity(family.len() + key.len() + 24);
-            full.push_str(family);
-            full.push('|');
-            full.push_str(&key);
-            for g in generations {
-                let _ = write!(full, "|{g}");
+        self.serve(lookup, depends_on, key, load, describe).await
+    }
+
+    /// [`Cache::get_or_load`] for the first page of a newest-first shipment list: shipments
+    /// created since the cached page was loaded do not change its key; `splice` takes them
+    /// in instead (a hit without a query). Only in process; with Redis this is `get_or_load`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn get_or_load_page<T, E, Fut>(
+        &self,
+        family: &'static str,
+        org_id: i64,
+        depends_on: &[Subject],
+        key: String,
+        splice: Splice<'_>,
+        load: impl FnOnce() -> Fut,
+        describe: impl FnOnce(&T) -> Describe,
+    ) -> Result<Cached, E>
+    where
+        T: Serialize,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<anyhow::Error>,
+    {
+        let lookup = Lookup {
+            family,
+            org_id,
+            splice: Some(splice),
+        };
+        self.serve(lookup, depends_on, key, load, describe).await
+    }
+
+    async fn serve<T, E, Fut>(
+        &self,
+        lookup: Lookup<'_>,
+        depends_on: &[Subject],
+        key: String,
+        load: impl FnOnce() -> Fut,
+        describe: impl FnOnce(&T) -> Describe,
+    ) -> Result<Cached, E>
+    where
+        T: Serialize,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<anyhow::Error>,
+    {
+        let Lookup { family, org_id, .. } = lookup;
+        let stamp = match (self.enabled, lookup.splice) {
+            (false, _) => None,
+            (true, None) => self
+                .generations
+                .current(org_id, depends_on)
+                .await
+                .map(|generations| Stamp {
+                    generations,
+                    created: None,
+                }),
+            (true, Some(_)) => {
+                self.generations
+                    .current_spliceable(org_id, depends_on)
+                    .await
             }
-            full
-        });
-        let Some(key) = key else {
-            self.count(family, Outcome::Miss);
-            return load_body(load, describe).await;
         };
+        let Some(stamp) = stamp else {
+            self.counts.count(family, Outcome::Miss);
+            return load_body(load, describe, 0).await;
+        };
+        let mut full = String::with_capacity(family.len() + key.len() + 24);
+        full.push_str(family);
+        full.push('|');
+        full.push_str(&key);
+        for g in &stamp.generations {
+            let _ = write!(full, "|{g}");
+        }
+        let key = full;
+        let created = stamp.created.unwrap_or(0);
         if let Some(hit) = self.store.get(&key).await {
-            if self.generations.items_current(org_id, &hit.items).await {
-                self.count(family, Outcome::Hit);
-                return Ok(hit);
+            let was = hit.created;
+            if let Some((current, outcome)) = self.bring_up_to_date(&lookup, hit, created).await {
+                if current.created != was {
+                    self.store.insert(key, current.clone()).await;
+                }
+                self.counts.count(family, outcome);
+                return Ok(current);
             }
             self.store.invalidate(&key).await;
         }
@@ -188,88 +235,109 @@ impl Cache {
             .entry(key.clone())
             .or_try_insert_with(async {
                 let (load, describe) = job.take().ok_or(())?;
-                load_body(load, describe).await.map_err(|e| {
+                load_body(load, describe, created).await.map_err(|e| {
                     failure = Some(e);
                 })
             })
             .await;
         match shared {
             Ok(entry) if entry.is_fresh() => {
-                self.count(family, Outcome::Miss);
+                self.counts.count(family, Outcome::Miss);
                 return Ok(entry.into_value());
             }
             // Loaded by a concurrent request with the same key (same generations); its
             // shipments must still be unedited, as for any hit.
             Ok(entry) => {
-                let cached = entry.into_value();
-                if self.generations.items_current(org_id, &cached.items).await {
-                    self.count(family, Outcome::Coalesced);
-                    return Ok(cached);
+                let loaded = entry.into_value();
+                let was = loaded.created;
+                if let Some((current, _)) = self.bring_up_to_date(&lookup, loaded, created).await {
+                    if current.created != was {
+                        self.store.insert(key, current.clone()).await;
+                    }
+                    self.counts.count(family, Outcome::Coalesced);
+                    return Ok(current);
                 }
                 self.store.invalidate(&key).await;
             }
             Err(_) => {
                 if let Some(e) = failure {
-                    self.count(family, Outcome::Miss);
+                    self.counts.count(family, Outcome::Miss);
                     return Err(e);
                 }
             }
         }
         // The shared load failed elsewhere or was stale for this request: load alone.
-        self.count(family, Outcome::Miss);
+        self.counts.count(family, Outcome::Miss);
         let (load, describe) =
             job.ok_or_else(|| E::from(anyhow::anyhow!("cache load ran twice for {family}")))?;
-        load_body(load, describe).await
+        load_body(load, describe, created).await
     }
 
-    fn count(&self, family: &'static str, outcome: Outcome) {
-        if let Ok(mut families) = self.stats.lock() {
-            let entry = families
-                .entry(family)
-                .or_insert_with(|| FamilyCounts::new(family));
-            match outcome {
-                Outcome::Hit => {
-                    entry.stats.hits += 1;
-                    entry.hits.increment(1);
-                }
-                Outcome::Miss => {
-                    entry.stats.misses += 1;
-                    entry.misses.increment(1);
-                }
-                Outcome::Coalesced => {
-                    entry.stats.coalesced += 1;
-                    entry.coalesced.increment(1);
+    /// A cached body as this request may serve it: taking in the shipments created since it
+    /// was loaded (up to creation `created`) when it is a spliceable page, and only while
+    /// none of the shipments it shows has been edited since. `None`: reload.
+    async fn bring_up_to_date(
+        &self,
+        lookup: &Lookup<'_>,
+        cached: Cached,
+        created: u64,
+    ) -> Option<(Cached, Outcome)> {
+        let (cached, outcome) = match lookup.splice {
+            Some(_) if cached.created < created && cached.loaded_at.elapsed() > self.ttl => {
+                return None
+            }
+            Some(splice) if cached.created < created => {
+                let new =
+                    self.generations
+                        .created_between(lookup.org_id, cached.created, created)?;
+                match splice(&cached, &new)? {
+                    Spliced::Unchanged => (Cached { created, ..cached }, Outcome::Hit),
+                    Spliced::Page { body, items } => {
+                        let page = Cached {
+                            body: Bytes::from(body),
+                            etag: None,
+                            item_ends: Arc::default(),
+                            items: items.into(),
+                            created,
+                            loaded_at: cached.loaded_at,
+                        };
+                        (page, Outcome::Spliced)
+                    }
                 }
             }
-        }
+            _ => (cached, Outcome::Hit),
+        };
+        let current = self
+            .generations
+            .items_current(lookup.org_id, &cached.items)
+            .await;
+        current.then_some((cached, outcome))
     }
 
     /// Hit/miss counts per key family.
     pub fn stats(&self) -> Vec<(&'static str, FamilyStats)> {
-        self.stats
-            .lock()
-            .map(|m| m.iter().map(|(k, v)| (*k, v.stats)).collect())
-            .unwrap_or_default()
+        self.counts.per_family()
     }
 
     /// Overall hit rate across families.
     pub fn hit_rate(&self) -> f64 {
-        let total = self
-            .stats()
-            .into_iter()
-            .fold(FamilyStats::default(), |acc, (_, s)| FamilyStats {
-                hits: acc.hits + s.hits,
-                misses: acc.misses + s.misses,
-                coalesced: acc.coalesced + s.coalesced,
-            });
-        total.hit_rate()
+        self.counts.total().hit_rate()
     }
 }
 
-/// Runs a load and turns its value into a cacheable body.
+/// Who is asking: the family and organization, and whether the body is a first page that
+/// takes in new shipments.
+struct Lookup<'a> {
+    family: &'static str,
+    org_id: i64,
+    splice: Option<Splice<'a>>,
+}
+
+/// Runs a load and turns its value into a cacheable body, complete up to creation `created`.
 async fn load_body<T, E, Fut>(
     load: impl FnOnce() -> Fut,
     describe: impl FnOnce(&T) -> Describe,
+    created: u64,
 ) -> Result<Cached, E>
 where
     T: Serialize,
@@ -284,8 +352,12 @@ where
         body: Bytes::from(body),
         item_ends: Arc::default(),
         items: described.items.into(),
+        created,
+        loaded_at: Instant::now(),
     })
 }
 
+#[cfg(test)]
+mod splice_tests;
 #[cfg(test)]
 mod tests;

@@ -20,6 +20,7 @@
 pub mod api_keys;
 pub mod auth_sessions;
 mod checkpoint;
+pub mod creations;
 pub mod customers;
 pub mod dashboard;
 pub mod driver_duty;
@@ -36,6 +37,7 @@ pub mod search;
 mod shipment_assignment;
 mod shipment_edits;
 pub mod shipment_events;
+pub mod shipment_list;
 pub mod shipment_writes;
 pub mod shipments;
 pub mod sql;

@@ -20,6 +20,7 @@ pub mod performance;
 pub mod rate_limits;
 pub mod routes;
 pub mod sessions;
+pub mod shipment_list;
 pub mod shipments;
 pub mod tracking;
 pub mod vehicles;

@@ -885,6 +885,11 @@ export interface components {
              * @description Misses that waited for a concurrent load of the same key (not hits).
              */
             coalesced?: number;
+            /**
+             * Format: int64
+             * @description Hits on first pages that took in new shipments without a query (part of `hits`).
+             */
+            spliced?: number;
             /** Format: double */
             hit_rate: number;
         };

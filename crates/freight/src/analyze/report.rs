@@ -41,6 +41,9 @@ pub struct CacheFamily {
     /// Misses that waited for a concurrent load of the same key (not hits).
     #[serde(default)]
     pub coalesced: u64,
+    /// Hits on first pages that took in new shipments without a query (part of `hits`).
+    #[serde(default)]
+    pub spliced: u64,
     pub hit_rate: f64,
 }
 
@@ -191,6 +194,7 @@ pub fn build(state: &AppState, cost_model: &CostModel) -> Report {
             hits: s.hits,
             misses: s.misses,
             coalesced: s.coalesced,
+            spliced: s.spliced,
             hit_rate: s.hit_rate(),
         })
         .collect();

@@ -69,6 +69,9 @@ pub struct LoadReport {
     /// Share of cache lookups that waited for a concurrent load of the same key (counted
     /// as misses in the hit rate).
     pub cache_coalesced_rate: Option<f64>,
+    /// Share of cache lookups that were hits on a first page taking in new bookings from
+    /// the creation log (counted in the hit rate: no query ran).
+    pub cache_spliced_rate: Option<f64>,
 }
 
 /// Runs the benchmark and prints the report.
@@ -91,9 +94,10 @@ pub async fn run_quiet(args: LoadArgs) -> anyhow::Result<LoadReport> {
     };
     let result = match drive(&url, &args).await {
         Ok(mut report) => {
-            if let Some((hit, coalesced)) = cache_rates(&url).await {
-                report.cache_hit_rate = Some(hit);
-                report.cache_coalesced_rate = Some(coalesced);
+            if let Some(rates) = cache_rates(&url).await {
+                report.cache_hit_rate = Some(rates.hit);
+                report.cache_coalesced_rate = Some(rates.coalesced);
+                report.cache_spliced_rate = Some(rates.spliced);
             }
             Ok(report)
         }
@@ -135,10 +139,15 @@ fn print(report: &LoadReport) {
             p.p50_ms, p.p90_ms, p.p99_ms, p.max_ms
         );
     }
-    if let (Some(hit), Some(coalesced)) = (report.cache_hit_rate, report.cache_coalesced_rate) {
+    if let (Some(hit), Some(coalesced), Some(spliced)) = (
+        report.cache_hit_rate,
+        report.cache_coalesced_rate,
+        report.cache_spliced_rate,
+    ) {
         println!(
-            "  cache hit rate {:.1} %  (coalesced misses {:.1} %)",
+            "  cache hit rate {:.1} %  (of lookups: spliced hits {:.1} %, coalesced misses {:.1} %)",
             hit * 100.0,
+            spliced * 100.0,
             coalesced * 100.0
         );
     }
@@ -202,24 +211,37 @@ async fn drive(url: &str, args: &LoadArgs) -> anyhow::Result<LoadReport> {
         write_latency: percentiles(&mut writes),
         cache_hit_rate: None,
         cache_coalesced_rate: None,
+        cache_spliced_rate: None,
     })
 }
 
-/// Hits and coalesced misses over all lookups, summed over `cache_requests_total` on the
-/// server's /metrics.
-async fn cache_rates(url: &str) -> Option<(f64, f64)> {
+/// Shares of all cache lookups, from the server's /metrics.
+struct CacheRates {
+    hit: f64,
+    coalesced: f64,
+    spliced: f64,
+}
+
+/// Hits, coalesced misses and spliced hits over all lookups, summed over
+/// `cache_requests_total` and `cache_spliced_total` on the server's /metrics.
+async fn cache_rates(url: &str) -> Option<CacheRates> {
     let text = reqwest::get(format!("{url}/metrics"))
         .await
         .ok()?
         .text()
         .await
         .ok()?;
-    let (mut hits, mut coalesced, mut all) = (0.0, 0.0, 0.0);
-    for line in text
-        .lines()
-        .filter(|l| l.starts_with("cache_requests_total{"))
-    {
+    let (mut hits, mut coalesced, mut spliced, mut all) = (0.0, 0.0, 0.0, 0.0);
+    for line in text.lines() {
+        let counts_lookups = line.starts_with("cache_requests_total{");
+        if !counts_lookups && !line.starts_with("cache_spliced_total{") {
+            continue;
+        }
         let value: f64 = line.rsplit(' ').next()?.parse().ok()?;
+        if !counts_lookups {
+            spliced += value;
+            continue;
+        }
         all += value;
         if line.contains("outcome=\"hit\"") {
             hits += value;
@@ -228,5 +250,9 @@ async fn cache_rates(url: &str) -> Option<(f64, f64)> {
             coalesced += value;
         }
     }
-    (all > 0.0).then(|| (hits / all, coalesced / all))
+    (all > 0.0).then(|| CacheRates {
+        hit: hits / all,
+        coalesced: coalesced / all,
+        spliced: spliced / all,
+    })
 }

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 
+use super::creations::{Creation, CreationLog};
 use super::item_versions::ItemVersions;
 use crate::domain::ShipmentStatus;
 use crate::redis_link::RedisLink;
@@ -48,6 +49,12 @@ pub enum Subject {
     /// Shipments whose words cannot be bucketed (non-ASCII), or a write that did not name
     /// its buckets: every search page depends on it.
     AnyText,
+    /// Shipments created, in process only: the organization's creation sequence
+    /// (`db::creations`). A creation bumps it instead of [`Subject::Shipments`] and the
+    /// `draft`/`booked` statuses, so every key depending on those gets it added
+    /// ([`Generations::current`]) except first list pages, which splice new shipments in
+    /// ([`Generations::current_spliceable`]).
+    Created,
 }
 
 /// The first one to three (lower-case ASCII alphanumeric) characters of a word.
@@ -114,6 +121,15 @@ pub fn text_subjects(texts: &[&str]) -> Vec<Subject> {
 }
 
 impl Subject {
+    /// Whether a creation changes what this subject's dependents show (in process, where
+    /// creations bump [`Subject::Created`] instead).
+    fn sees_creations(self) -> bool {
+        matches!(
+            self,
+            Subject::Shipments | Subject::Status(ShipmentStatus::Draft | ShipmentStatus::Booked)
+        )
+    }
+
     fn write_key(self, out: &mut String) {
         let _ = match self {
             Subject::Shipments => write!(out, "s"),
@@ -122,6 +138,7 @@ impl Subject {
             Subject::Fleet => write!(out, "f"),
             Subject::Text(bucket) => write!(out, "t:{}", bucket.as_str()),
             Subject::AnyText => write!(out, "t*"),
+            Subject::Created => write!(out, "c"),
         };
     }
 }
@@ -159,6 +176,17 @@ pub struct Generations {
     local: Mutex<HashMap<(i64, Subject), u64>>,
     shared: OnceLock<Shared>,
     items: ItemVersions,
+    creations: CreationLog,
+}
+
+/// The generations a key is stamped with.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Stamp {
+    /// One per subject asked for, in order.
+    pub generations: Vec<u64>,
+    /// The organization's creation sequence when the caller can take creations in itself
+    /// (in process only); `None` when creations change the generations instead.
+    pub created: Option<u64>,
 }
 
 fn token() -> u64 {
@@ -195,15 +223,40 @@ impl Generations {
 
     /// The current generations of `subjects`, in order; `None` when they cannot be known
     /// (Redis configured but unreachable), in which case nothing may be served from cache.
+    /// In process, a key depending on shipments or new statuses also gets the creation
+    /// sequence appended.
     pub async fn current(&self, org_id: i64, subjects: &[Subject]) -> Option<Vec<u64>> {
+        self.stamp(org_id, subjects, false)
+            .await
+            .map(|s| s.generations)
+    }
+
+    /// Like [`Generations::current`] for a first page that takes shipments created since
+    /// its stamp in itself ([`Generations::created_between`]): the creation sequence comes
+    /// apart, in process; with Redis `created` is `None` and creations change the stamp.
+    pub async fn current_spliceable(&self, org_id: i64, subjects: &[Subject]) -> Option<Stamp> {
+        self.stamp(org_id, subjects, true).await
+    }
+
+    async fn stamp(&self, org_id: i64, subjects: &[Subject], spliceable: bool) -> Option<Stamp> {
         let Some(shared) = self.shared.get() else {
             let map = self.local.lock().ok()?;
-            return Some(
-                subjects
-                    .iter()
-                    .map(|s| map.get(&(org_id, *s)).copied().unwrap_or(0))
-                    .collect(),
-            );
+            let of = |s: &Subject| map.get(&(org_id, *s)).copied().unwrap_or(0);
+            let mut generations: Vec<u64> = subjects.iter().map(of).collect();
+            let created = of(&Subject::Created);
+            if spliceable {
+                return Some(Stamp {
+                    generations,
+                    created: Some(created),
+                });
+            }
+            if subjects.iter().any(|s| s.sees_creations()) {
+                generations.push(created);
+            }
+            return Some(Stamp {
+                generations,
+                created: None,
+            });
         };
         let keys = Self::redis_keys(&shared.link, org_id, subjects);
         let mut invocation = shared.read.prepare_invoke();
@@ -215,7 +268,10 @@ impl Generations {
             invocation.arg(token());
         }
         match shared.link.script::<Vec<u64>>(&invocation).await {
-            Ok(values) if values.len() == subjects.len() => Some(values),
+            Ok(generations) if generations.len() == subjects.len() => Some(Stamp {
+                generations,
+                created: None,
+            }),
             Ok(_) => None,
             Err(e) => {
                 metrics::counter!("cache_redis_failures_total", "op" => "read").increment(1);
@@ -223,6 +279,45 @@ impl Generations {
                 None
             }
         }
+    }
+
+    /// Records a new shipment (call after committing, and await it before answering). In
+    /// process it joins the creation log and bumps the creation sequence and its text
+    /// buckets; with Redis it bumps the organization's shipments, its status and its buckets.
+    ///
+    /// A write that reached the shipment between its commit and this call (its own
+    /// generation is no longer 0: someone who saw it in a list changed it) may already have
+    /// left pages loaded without it that a splice of the creation would wrongly complete, so
+    /// then it is not logged and bumps like any other write.
+    pub async fn created(&self, org_id: i64, creation: Creation, texts: &[Subject]) {
+        let status = Subject::Status(creation.status);
+        let own = Subject::Shipment(creation.id);
+        if !self.is_shared() {
+            if let Ok(mut map) = self.local.lock() {
+                if map.get(&(org_id, own)).copied().unwrap_or(0) == 0 {
+                    let seq = self.creations.push(org_id, creation);
+                    for subject in texts {
+                        *map.entry((org_id, *subject)).or_insert(0) += 1;
+                    }
+                    let created = map.entry((org_id, Subject::Created)).or_insert(0);
+                    *created = (*created).max(seq);
+                    return;
+                }
+            }
+        }
+        let subjects = [texts, &[Subject::Shipments, status]].concat();
+        self.bump(org_id, &subjects).await;
+    }
+
+    /// The shipments created after creation `after` up to `upto` (two values of
+    /// [`Stamp::created`]), oldest first; `None` when they are no longer all held.
+    pub fn created_between(
+        &self,
+        org_id: i64,
+        after: u64,
+        upto: u64,
+    ) -> Option<Vec<Arc<Creation>>> {
+        self.creations.between(org_id, after, upto)
     }
 
     /// Records that shipment `id` now has `version`, after an edit that moved it in or out of
@@ -316,95 +411,4 @@ fn bump_pipeline(keys: &[String], ttl_secs: u64) -> redis::Pipeline {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn bumps_are_per_organization_and_subject() {
-        let g = Generations::default();
-        g.bump(1, &[Subject::Shipments, Subject::Shipment(7)]).await;
-        let got = g
-            .current(
-                1,
-                &[
-                    Subject::Shipments,
-                    Subject::Shipment(7),
-                    Subject::Shipment(8),
-                ],
-            )
-            .await;
-        assert_eq!(got, Some(vec![1, 1, 0]));
-        assert_eq!(g.current(2, &[Subject::Shipments]).await, Some(vec![0]));
-    }
-
-    #[test]
-    fn every_word_a_search_can_match_bumps_the_searched_bucket() {
-        let bumped = text_subjects(&["IF-261126-AB12", "Fragile glassware, dock 4"]);
-        for query in [
-            "frag", "fragile", "gl", "d", "dock", "4", "if", "2611", "ab12", "ab", "12",
-        ] {
-            let terms = vec![query.to_string()];
-            let needed = search_subject(&terms).unwrap();
-            assert!(bumped.contains(&needed), "{query}");
-        }
-        let unrelated = search_subject(&["liftgate".to_string()]).unwrap();
-        assert!(!bumped.contains(&unrelated));
-        assert!(text_subjects(&["Café"]).contains(&Subject::AnyText));
-        assert_eq!(search_subject(&["café".to_string()]), None);
-        let longest = search_subject(&["if".to_string(), "2611".to_string()]);
-        assert_eq!(longest, search_subject(&["261".to_string()]));
-    }
-
-    #[tokio::test]
-    async fn a_write_that_names_no_buckets_invalidates_every_search() {
-        let g = Generations::default();
-        g.bump(1, &[Subject::Shipments]).await;
-        assert_eq!(g.current(1, &[Subject::AnyText]).await, Some(vec![1]));
-        let named = text_subjects(&["dock"]);
-        g.bump(1, &[[Subject::Shipments].as_slice(), &named].concat())
-            .await;
-        assert_eq!(g.current(1, &[Subject::AnyText]).await, Some(vec![1]));
-    }
-
-    #[test]
-    fn subjects_have_distinct_redis_keys() {
-        let link = RedisLink::new("redis://127.0.0.1:1/0", "p:", Duration::from_millis(10))
-            .expect("valid url");
-        let keys = Generations::redis_keys(
-            &link,
-            3,
-            &[
-                Subject::Shipments,
-                Subject::Shipment(1),
-                Subject::Status(ShipmentStatus::Booked),
-                Subject::Fleet,
-                Subject::Text(Bucket::of(b"doc")),
-                Subject::AnyText,
-            ],
-        );
-        assert_eq!(
-            keys,
-            [
-                "p:gen:3:s",
-                "p:gen:3:s1",
-                "p:gen:3:st:booked",
-                "p:gen:3:f",
-                "p:gen:3:t:doc",
-                "p:gen:3:t*"
-            ]
-        );
-    }
-
-    #[tokio::test]
-    async fn an_unreachable_redis_means_unknown_generations() {
-        let g = Generations::default();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap();
-        let url = format!("redis://127.0.0.1:{port}/0");
-        let link = RedisLink::new(&url, "p:", Duration::from_millis(200)).unwrap();
-        g.share_through(Arc::new(link), Duration::from_secs(1));
-        assert_eq!(g.current(1, &[Subject::Fleet]).await, None);
-    }
-}
+mod tests;

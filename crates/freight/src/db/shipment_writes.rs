@@ -5,6 +5,7 @@
 //! write leaves nothing behind. The public functions run the write on SQLite's write lane
 //! (`Db::write`); edits live in `shipment_edits`, assignment in `shipment_assignment`.
 
+use super::creations::Creation;
 use super::driver_duty::{follow_load, DutyChange};
 use super::generations::{text_subjects, Subject};
 use super::shipments::{push_scope, Shipment, ShipmentMeta, ShipmentRow, SELECT_SHIPMENT};
@@ -141,9 +142,22 @@ async fn insert(
         version: 1,
     };
     let shipment = Shipment::assemble(meta, fields.clone(), None, None);
-    let mut changed = text_subjects(&[&fields.reference, &fields.notes]);
-    changed.extend([Subject::Shipments, Subject::Status(status)]);
-    db.generations().bump(scope.org_id, &changed).await;
+    // Cached first pages take the new shipment in from here instead of reloading.
+    let creation = Creation {
+        id,
+        customer_id: fields.customer_id,
+        status,
+        priority: fields.priority,
+        created_at: now,
+        version: shipment.version,
+        item: serde_json::to_vec(&shipment)
+            .map_err(anyhow::Error::from)?
+            .into(),
+    };
+    let texts = text_subjects(&[&fields.reference, &fields.notes]);
+    db.generations()
+        .created(scope.org_id, creation, &texts)
+        .await;
     Ok(shipment)
 }
 

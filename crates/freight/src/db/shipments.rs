@@ -10,12 +10,13 @@ use sqlx::FromRow;
 use utoipa::ToSchema;
 
 pub use super::shipment_events::{events, ShipmentEvent};
-use super::{search, Backend, Db, Sql};
-use crate::auth::{Scope, Visibility};
+pub(crate) use super::shipment_list::push_scope;
+pub use super::shipment_list::{list, ShipmentFilter};
+use super::{Db, Sql};
+use crate::auth::Scope;
 use crate::domain::shipment::{ShipmentFields, Stop};
-use crate::domain::time::{to_datetime, Millis};
+use crate::domain::time::to_datetime;
 use crate::domain::{DriverStatus, Priority, ShipmentStatus, VehicleType};
-use crate::http::pagination::PageRequest;
 
 /// Money in minor units with its currency.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -176,7 +177,7 @@ pub(crate) const SELECT_SHIPMENT: &str =
 /// The same, driven by SQLite's full-text index: matches are walked newest first and joined
 /// to their shipment, so a page of a common word reads a page of rows instead of sorting
 /// every match (`CROSS JOIN` keeps SQLite from reordering the loop).
-const SELECT_SHIPMENT_BY_FTS: &str = concat!(
+pub(super) const SELECT_SHIPMENT_BY_FTS: &str = concat!(
     shipment_columns!(),
     " FROM shipments_fts CROSS JOIN shipments s ON s.id = shipments_fts.rowid",
     fleet_joins!()
@@ -294,89 +295,6 @@ impl From<ShipmentRow> for Shipment {
         let (driver, vehicle) = row.summaries();
         Shipment::assemble(row.meta(), row.fields(), driver, vehicle)
     }
-}
-
-/// Filters for listing shipments; empty vectors mean "any".
-#[derive(Debug, Default, Clone)]
-pub struct ShipmentFilter {
-    pub statuses: Vec<ShipmentStatus>,
-    pub priorities: Vec<Priority>,
-    pub customer_id: Option<i64>,
-    pub driver_id: Option<i64>,
-    pub created_from: Option<Millis>,
-    pub created_to: Option<Millis>,
-    /// Words to find in the reference or notes (prefix match, all words required).
-    pub q: Option<String>,
-}
-
-/// Appends the tenant and visibility conditions for shipments aliased `s`.
-pub(crate) fn push_scope(sql: &mut Sql, scope: &Scope) {
-    sql.push(" WHERE s.org_id = ").bind(scope.org_id);
-    match scope.visibility {
-        Visibility::Organization => {}
-        Visibility::Customer(id) => {
-            sql.push(" AND s.customer_id = ").bind(id);
-        }
-        Visibility::Driver(id) => {
-            sql.push(" AND s.driver_id = ").bind(id);
-        }
-    }
-}
-
-/// A page of shipments visible to `scope`, newest first.
-pub async fn list(
-    db: &Db,
-    scope: &Scope,
-    filter: &ShipmentFilter,
-    page: PageRequest,
-) -> sqlx::Result<Vec<Shipment>> {
-    let search = match filter.q.as_deref() {
-        Some(q) => search::expression(db, q).await?,
-        None => None,
-    };
-    let by_fts = search.is_some() && db.backend() == Backend::Sqlite;
-    let (select, order_key) = match by_fts {
-        true => (SELECT_SHIPMENT_BY_FTS, "shipments_fts.rowid"),
-        false => (SELECT_SHIPMENT, "s.id"),
-    };
-    let mut sql = Sql::new(select);
-    push_scope(&mut sql, scope);
-    if !filter.statuses.is_empty() {
-        let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
-        sql.push(" AND s.status IN ").bind_list(&statuses);
-    }
-    if !filter.priorities.is_empty() {
-        let priorities: Vec<&str> = filter.priorities.iter().map(|p| p.as_str()).collect();
-        sql.push(" AND s.priority IN ").bind_list(&priorities);
-    }
-    if let Some(id) = filter.customer_id {
-        sql.push(" AND s.customer_id = ").bind(id);
-    }
-    if let Some(id) = filter.driver_id {
-        sql.push(" AND s.driver_id = ").bind(id);
-    }
-    if let Some(from) = filter.created_from {
-        sql.push(" AND s.created_at >= ").bind(from);
-    }
-    if let Some(to) = filter.created_to {
-        sql.push(" AND s.created_at < ").bind(to);
-    }
-    if let Some(expr) = search {
-        match db.backend() {
-            Backend::Sqlite => sql.push(" AND shipments_fts MATCH ").bind(expr),
-            Backend::Postgres => sql
-                .push(" AND s.search @@ to_tsquery('simple', ")
-                .bind(expr)
-                .push(")"),
-        };
-    }
-    if let Some(before) = page.before_id {
-        sql.push(&format!(" AND {order_key} < ")).bind(before);
-    }
-    sql.push(&format!(" ORDER BY {order_key} DESC LIMIT "))
-        .bind(page.fetch_limit());
-    let rows: Vec<ShipmentRow> = db.fetch_all(sql.query_as()).await?;
-    Ok(rows.into_iter().map(Shipment::from).collect())
 }
 
 /// One shipment if `scope` may see it.

@@ -19,6 +19,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 
 use super::geo_store::ShipmentTracking;
 use crate::domain::time::Millis;
+use crate::http::pagination::item_ends;
 
 struct Entry {
     facts: ShipmentTracking,
@@ -130,65 +131,6 @@ impl LiveShipments {
     }
 }
 
-/// The id and the offset of the closing `}` of every object directly inside the first array
-/// of a compact JSON page (`{"data":[{"id":1,…},…],…}`). Items start with their `id`, as
-/// every list item of this API does.
-fn item_ends(body: &[u8]) -> Vec<(i64, usize)> {
-    let mut out = Vec::new();
-    let mut depth = 0u32;
-    let mut id = None;
-    let mut i = 0;
-    while let Some(&b) = body.get(i) {
-        match b {
-            // Strings are most of a page's bytes: jump from quote to quote (and over escapes)
-            // with `memchr` rather than looking at every byte.
-            b'"' => {
-                i += 1;
-                loop {
-                    match body
-                        .get(i..)
-                        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
-                    {
-                        Some(at) if body[i + at] == b'"' => {
-                            i += at;
-                            break;
-                        }
-                        Some(at) => i += at + 2,
-                        None => {
-                            i = body.len();
-                            break;
-                        }
-                    }
-                }
-            }
-            b'{' | b'[' => {
-                depth += 1;
-                if depth == 3 && b == b'{' {
-                    id = leading_id(&body[i..]);
-                }
-            }
-            b'}' | b']' => {
-                if depth == 3 && b == b'}' {
-                    if let Some(id) = id.take() {
-                        out.push((id, i));
-                    }
-                }
-                depth = depth.saturating_sub(1);
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    out
-}
-
-/// `123` from `{"id":123,…`.
-fn leading_id(item: &[u8]) -> Option<i64> {
-    let rest = item.strip_prefix(b"{\"id\":")?;
-    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,17 +145,6 @@ mod tests {
             distance_remaining_m: eta.map(|_| 1200.0),
             late: 0,
         }
-    }
-
-    #[test]
-    fn item_ends_skip_strings_escapes_and_nested_objects() {
-        let body = br#"{"data":[{"id":1,"notes":"a \"}\" {b\\","stops":[{"id":9}]},{"id":22,"n":{"id":5}}],"next":"]}"}"#;
-        let first_end = body.windows(3).position(|w| w == b"}]}").unwrap() + 2;
-        let second_end = body.windows(4).position(|w| w == b"}}],").unwrap() + 1;
-        assert_eq!(item_ends(body), vec![(1, first_end), (22, second_end)]);
-        // An unterminated string or a trailing backslash ends the scan without a panic.
-        assert!(item_ends(br#"{"data":[{"id":1,"a":"x\"#).is_empty());
-        assert!(item_ends(br#"{"data":[{"id":1,"a":"xyz"#).is_empty());
     }
 
     #[test]
