@@ -21,6 +21,19 @@ struct Item {
     note: String,
 }
 
+/// A booking as the write path logs it: version 1 of shipment `id`, listed as `json`.
+fn creation(id: i64, status: ShipmentStatus, json: Vec<u8>) -> Creation {
+    Creation {
+        id,
+        customer_id: 1,
+        status,
+        priority: Priority::Normal,
+        created_at: 0,
+        version: 1,
+        item: json.into(),
+    }
+}
+
 /// The "database", and how many times a page was loaded from it.
 #[derive(Default)]
 struct World {
@@ -30,6 +43,21 @@ struct World {
 }
 
 impl World {
+    fn cache(&self) -> Cache {
+        let ttl = Duration::from_secs(60);
+        Cache::new(1 << 24, ttl, true, self.generations.clone())
+    }
+
+    /// Asserts that `body` is the page a load would build now.
+    fn assert_fresh(&self, body: &[u8], status: Option<ShipmentStatus>, limit: u32, at: &str) {
+        let fresh = serde_json::to_vec(&self.page(status, limit)).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(body),
+            String::from_utf8_lossy(&fresh),
+            "{at}, page {status:?} limit {limit}"
+        );
+    }
+
     fn page(&self, status: Option<ShipmentStatus>, limit: u32) -> Page<Item> {
         let items = self.items.lock().unwrap();
         let mut rows: Vec<Item> = items
@@ -54,16 +82,10 @@ impl World {
             note: format!("booking {id} with \"quotes\" and }} braces"),
         };
         self.items.lock().unwrap().push(item.clone());
-        let creation = Creation {
-            id,
-            customer_id: 1,
-            status,
-            priority: Priority::Normal,
-            created_at: 0,
-            version: 1,
-            item: serde_json::to_vec(&item).unwrap().into(),
-        };
-        self.generations.created(1, creation, &[]).await;
+        let json = serde_json::to_vec(&item).unwrap();
+        self.generations
+            .created(1, creation(id, status, json), &[])
+            .await;
     }
 
     async fn read(&self, cache: &Cache, status: Option<ShipmentStatus>, limit: u32) -> Bytes {
@@ -102,12 +124,7 @@ const PAGES: [(Option<ShipmentStatus>, u32); 4] = [
 #[tokio::test]
 async fn cached_first_pages_equal_a_reload_after_any_bookings() {
     let world = World::default();
-    let cache = Cache::new(
-        1 << 24,
-        Duration::from_secs(60),
-        true,
-        world.generations.clone(),
-    );
+    let cache = world.cache();
     let mut rng = StdRng::seed_from_u64(7);
     let mut next_id = 1;
     let mut held_back: Option<i64> = None;
@@ -170,12 +187,7 @@ async fn cached_first_pages_equal_a_reload_after_any_bookings() {
         for (status, limit) in PAGES {
             let body = world.read(&cache, status, limit).await;
             reads += 1;
-            let fresh = serde_json::to_vec(&world.page(status, limit)).unwrap();
-            assert_eq!(
-                String::from_utf8_lossy(&body),
-                String::from_utf8_lossy(&fresh),
-                "step {step}, page {status:?} limit {limit}"
-            );
+            world.assert_fresh(&body, status, limit, &format!("step {step}"));
         }
     }
     let stats = cache.stats()[0].1;
@@ -187,12 +199,7 @@ async fn cached_first_pages_equal_a_reload_after_any_bookings() {
 #[tokio::test]
 async fn a_page_older_than_the_creation_log_reloads() {
     let world = World::default();
-    let cache = Cache::new(
-        1 << 24,
-        Duration::from_secs(60),
-        true,
-        world.generations.clone(),
-    );
+    let cache = world.cache();
     world.book(1, ShipmentStatus::Booked).await;
     world.read(&cache, None, 5).await;
     world.book(2, ShipmentStatus::Booked).await;
@@ -207,19 +214,13 @@ async fn a_page_older_than_the_creation_log_reloads() {
     }
     let body = world.read(&cache, None, 5).await;
     assert_eq!(world.loads.load(Ordering::SeqCst), 2, "reloaded");
-    let fresh = serde_json::to_vec(&world.page(None, 5)).unwrap();
-    assert_eq!(&body[..], &fresh[..]);
+    world.assert_fresh(&body, None, 5, "after");
 }
 
 #[tokio::test]
 async fn a_shipment_written_before_its_creation_is_logged_is_bumped_instead() {
     let world = World::default();
-    let cache = Cache::new(
-        1 << 24,
-        Duration::from_secs(60),
-        true,
-        world.generations.clone(),
-    );
+    let cache = world.cache();
     world.book(1, ShipmentStatus::Booked).await;
     world.read(&cache, None, 5).await;
     // Shipment 2 is committed, and changed by someone who saw it, before its booking
@@ -240,18 +241,10 @@ async fn a_shipment_written_before_its_creation_is_logged_is_bumped_instead() {
             ],
         )
         .await;
-    let creation = Creation {
-        id: 2,
-        customer_id: 1,
-        status: ShipmentStatus::Booked,
-        priority: Priority::Normal,
-        created_at: 0,
-        version: 1,
-        item: Bytes::from_static(b"{\"id\":2,\"status\":\"booked\"}"),
-    };
-    world.generations.created(1, creation, &[]).await;
+    let first_version = b"{\"id\":2,\"status\":\"booked\"}".to_vec();
+    let booking = creation(2, ShipmentStatus::Booked, first_version);
+    world.generations.created(1, booking, &[]).await;
     let body = world.read(&cache, None, 5).await;
     assert_eq!(world.loads.load(Ordering::SeqCst), 2, "reloaded");
-    let fresh = serde_json::to_vec(&world.page(None, 5)).unwrap();
-    assert_eq!(&body[..], &fresh[..]);
+    world.assert_fresh(&body, None, 5, "after");
 }

@@ -5,7 +5,6 @@ mod helpers;
 
 mod access;
 mod auth;
-mod cache_bookings;
 mod cache_pages;
 mod driver_duty;
 mod health;
