@@ -70,10 +70,12 @@ pub struct Describe {
 pub enum Spliced {
     /// None of them belongs on it: the page stands as it is.
     Unchanged,
-    /// The page with them in: its new body and `(id, version)` items.
+    /// The page with them in: its new body, `(id, version)` items, and where each item
+    /// ends in the body (as `Cached::item_ends`).
     Page {
         body: Vec<u8>,
         items: Vec<(i64, i64)>,
+        ends: Vec<(i64, usize)>,
     },
 }
 
@@ -292,11 +294,11 @@ impl Cache {
                         .created_between(lookup.org_id, cached.created, created)?;
                 match splice(&cached, &new)? {
                     Spliced::Unchanged => (Cached { created, ..cached }, Outcome::Hit),
-                    Spliced::Page { body, items } => {
+                    Spliced::Page { body, items, ends } => {
                         let page = Cached {
                             body: Bytes::from(body),
                             etag: None,
-                            item_ends: Arc::default(),
+                            item_ends: Arc::new(OnceLock::from(ends)),
                             items: items.into(),
                             created,
                             loaded_at: cached.loaded_at,

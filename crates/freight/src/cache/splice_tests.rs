@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use super::*;
 use crate::db::creations::{Creation, MAX_PER_ORG};
 use crate::domain::{Priority, ShipmentStatus};
-use crate::http::pagination::{take_in_created, Page, PageRequest};
+use crate::http::pagination::{item_ends, take_in_created, Page, PageRequest};
 
 #[derive(Serialize, Clone)]
 struct Item {
@@ -110,7 +110,12 @@ impl World {
         let got = cache
             .get_or_load_page("t", 1, &depends_on, key, &splice, load, describe)
             .await;
-        got.unwrap().body
+        let cached = got.unwrap();
+        if let Some(ends) = cached.item_ends.get() {
+            // Worked out while splicing: must be what a scan of the body finds.
+            assert_eq!(ends, &item_ends(&cached.body), "spliced item ends");
+        }
+        cached.body
     }
 }
 

@@ -149,11 +149,13 @@ pub fn take_in_created(
     let has_more = had_more || old.next().is_some() || new.next().is_some();
     let mut out = Vec::with_capacity(body.len() + kept.iter().map(|k| k.2.len()).sum::<usize>());
     out.extend_from_slice(HEAD);
-    for (i, (_, _, item)) in kept.iter().enumerate() {
+    let mut ends = Vec::with_capacity(kept.len());
+    for (i, (id, _, item)) in kept.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
         out.extend_from_slice(item);
+        ends.push((*id, out.len() - 1));
     }
     out.extend_from_slice(b"],\"next_cursor\":");
     match kept.last().filter(|_| has_more) {
@@ -168,7 +170,11 @@ pub fn take_in_created(
         .iter()
         .map(|(id, version, _)| (*id, *version))
         .collect();
-    Some(Spliced::Page { body: out, items })
+    Some(Spliced::Page {
+        body: out,
+        items,
+        ends,
+    })
 }
 
 /// The id and the offset of the closing `}` of every object directly inside the first array
