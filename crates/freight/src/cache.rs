@@ -23,7 +23,7 @@ use axum::body::Bytes;
 use serde::Serialize;
 
 use crate::db::creations::Creation;
-use crate::db::generations::{Generations, Stamp, Subject};
+use crate::db::generations::{Generations, Subject};
 pub use stats::FamilyStats;
 use stats::{Counts, Outcome};
 
@@ -187,21 +187,12 @@ impl Cache {
         E: From<anyhow::Error>,
     {
         let Lookup { family, org_id, .. } = lookup;
-        let stamp = match (self.enabled, lookup.splice) {
-            (false, _) => None,
-            (true, None) => self
-                .generations
-                .current(org_id, depends_on)
-                .await
-                .map(|generations| Stamp {
-                    generations,
-                    created: None,
-                }),
-            (true, Some(_)) => {
-                self.generations
-                    .current_spliceable(org_id, depends_on)
-                    .await
+        let stamp = match self.enabled {
+            true => {
+                let spliceable = lookup.splice.is_some();
+                self.generations.stamp(org_id, depends_on, spliceable).await
             }
+            false => None,
         };
         let Some(stamp) = stamp else {
             self.counts.count(family, Outcome::Miss);
@@ -217,15 +208,10 @@ impl Cache {
         let key = full;
         let created = stamp.created.unwrap_or(0);
         if let Some(hit) = self.store.get(&key).await {
-            let was = hit.created;
-            if let Some((current, outcome)) = self.bring_up_to_date(&lookup, hit, created).await {
-                if current.created != was {
-                    self.store.insert(key, current.clone()).await;
-                }
+            if let Some((current, outcome)) = self.servable(&lookup, &key, hit, created).await {
                 self.counts.count(family, outcome);
                 return Ok(current);
             }
-            self.store.invalidate(&key).await;
         }
         // Concurrent misses of one key share one load: right after a write changed a hot
         // page's key, every reader of that page would otherwise load it at once.
@@ -251,15 +237,10 @@ impl Cache {
             // shipments must still be unedited, as for any hit.
             Ok(entry) => {
                 let loaded = entry.into_value();
-                let was = loaded.created;
-                if let Some((current, _)) = self.bring_up_to_date(&lookup, loaded, created).await {
-                    if current.created != was {
-                        self.store.insert(key, current.clone()).await;
-                    }
+                if let Some((current, _)) = self.servable(&lookup, &key, loaded, created).await {
                     self.counts.count(family, Outcome::Coalesced);
                     return Ok(current);
                 }
-                self.store.invalidate(&key).await;
             }
             Err(_) => {
                 if let Some(e) = failure {
@@ -273,6 +254,26 @@ impl Cache {
         let (load, describe) =
             job.ok_or_else(|| E::from(anyhow::anyhow!("cache load ran twice for {family}")))?;
         load_body(load, describe, created).await
+    }
+
+    /// [`Cache::bring_up_to_date`], keeping the store in step: a page brought up to date is
+    /// stored again under `key`, one that cannot be served is dropped from it.
+    async fn servable(
+        &self,
+        lookup: &Lookup<'_>,
+        key: &str,
+        cached: Cached,
+        created: u64,
+    ) -> Option<(Cached, Outcome)> {
+        let was = cached.created;
+        let Some((current, outcome)) = self.bring_up_to_date(lookup, cached, created).await else {
+            self.store.invalidate(key).await;
+            return None;
+        };
+        if current.created != was {
+            self.store.insert(key.to_owned(), current.clone()).await;
+        }
+        Some((current, outcome))
     }
 
     /// A cached body as this request may serve it: taking in the shipments created since it

@@ -170,14 +170,16 @@ impl Generations {
             .map(|s| s.generations)
     }
 
-    /// Like [`Generations::current`] for a first page that takes shipments created since
-    /// its stamp in itself ([`Generations::created_between`]): the creation sequence comes
-    /// apart, in process; with Redis `created` is `None` and creations change the stamp.
-    pub async fn current_spliceable(&self, org_id: i64, subjects: &[Subject]) -> Option<Stamp> {
-        self.stamp(org_id, subjects, true).await
-    }
-
-    async fn stamp(&self, org_id: i64, subjects: &[Subject], spliceable: bool) -> Option<Stamp> {
+    /// What a key on `subjects` is stamped with, as [`Generations::current`] gives it, or,
+    /// when `spliceable` (a first page that takes shipments created since its stamp in
+    /// itself, [`Generations::created_between`]), with the creation sequence apart. With
+    /// Redis `created` is always `None`: there creations change the generations instead.
+    pub async fn stamp(
+        &self,
+        org_id: i64,
+        subjects: &[Subject],
+        spliceable: bool,
+    ) -> Option<Stamp> {
         let Some(shared) = self.shared.get() else {
             let map = self.local.lock().ok()?;
             let of = |s: &Subject| map.get(&(org_id, *s)).copied().unwrap_or(0);

@@ -115,7 +115,6 @@ pub fn take_in_created(
         return Some(Spliced::Unchanged);
     }
     new.sort_by_key(|c| std::cmp::Reverse(c.id));
-    new.dedup_by_key(|c| c.id);
     const HEAD: &[u8] = b"{\"data\":[";
     const NO_MORE: &[u8] = b"],\"next_cursor\":null}";
     let list_end = ends.last().map_or(HEAD.len(), |(_, end)| end + 1);

@@ -51,7 +51,7 @@ async fn in_process_a_creation_changes_the_keys_of_everything_but_first_pages() 
         generations: vec![0, 0],
         created: Some(1),
     };
-    assert_eq!(g.current_spliceable(1, &booked).await, Some(stamp));
+    assert_eq!(g.stamp(1, &booked, true).await, Some(stamp));
     let logged = g.created_between(1, 0, 1).expect("held");
     assert_eq!(logged.iter().map(|c| c.id).collect::<Vec<_>>(), [5]);
 }
