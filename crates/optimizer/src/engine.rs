@@ -17,6 +17,8 @@ mod route;
 mod ruin;
 mod search;
 mod state;
+#[cfg(test)]
+mod test_support;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;

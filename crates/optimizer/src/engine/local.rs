@@ -137,24 +137,10 @@ fn apply(instance: &Instance, state: &mut State, r1: usize, i: usize, r2: usize,
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::job;
     use super::*;
-    use crate::model::{Amount, Job, JobKind, Location, Problem, Stop, TimeWindow, Vehicle};
+    use crate::model::{Amount, Location, Problem, Vehicle};
     use crate::transport::Euclidean;
-
-    fn job(id: &str, x: f64, y: f64, window: (f64, f64)) -> Job {
-        let stop = Stop {
-            location: Location::Xy { x, y },
-            time_windows: vec![TimeWindow::new(window.0, window.1)],
-            service: 0.0,
-        };
-        Job {
-            id: id.into(),
-            kind: JobKind::Delivery { stop },
-            demand: Amount([1, 0, 0]),
-            skills: vec![],
-            priority: 0,
-        }
-    }
 
     /// Two crossing routes around a depot at the origin: p→q and `second` (r, t).
     fn crossing(window_t: (f64, f64), second: [u32; 2]) -> (Instance, State) {

@@ -206,24 +206,10 @@ fn cross(
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::job;
     use super::*;
-    use crate::model::{Amount, Job, JobKind, Location, Problem, Stop, TimeWindow, Vehicle};
+    use crate::model::{Amount, Location, Problem, Vehicle};
     use crate::transport::Euclidean;
-
-    fn job(id: &str, x: f64, y: f64, window: (f64, f64)) -> Job {
-        let stop = Stop {
-            location: Location::Xy { x, y },
-            time_windows: vec![TimeWindow::new(window.0, window.1)],
-            service: 0.0,
-        };
-        Job {
-            id: id.into(),
-            kind: JobKind::Delivery { stop },
-            demand: Amount([1, 0, 0]),
-            skills: vec![],
-            priority: 0,
-        }
-    }
 
     /// Two routes from a depot at the origin: up the y axis (stops 0, 1, 2) and along the
     /// x axis (stops 3, 4, 5); `window_q1` is the window of stop 3 at (5, 0).

@@ -224,19 +224,14 @@ fn anneal(
             ((budget.used() - start_fraction) / (1.0 - start_fraction).max(1e-9)).clamp(0.0, 1.0);
         let temperature = hot * (cold / hot).powf(phase);
         state.begin();
-        // Half of the moves free the neighbourhood of an absent job.
-        let hint = (!state.absent.is_empty() && rng.unit() < ABSENT_SEED_RATE)
-            .then(|| instance.jobs[state.absent[rng.below(state.absent.len())]].stops[0]);
-        ruin(instance, &mut state, &params, hint, rng, &mut removed);
-        removed.append(&mut state.absent);
-        recreate(
+        ruin_and_recreate(
             instance,
             &mut state,
-            &mut removed,
-            BLINK_RATE,
+            &params,
             limit,
             scratch,
             rng,
+            &mut removed,
         );
         let threshold = current - temperature * rng.unit().max(1e-300).ln();
         let mut candidate = state.objective(instance);
@@ -261,6 +256,24 @@ fn anneal(
         }
     }
     best
+}
+
+/// One move: ruin (half of the time centred on an absent job, to free its neighbourhood)
+/// and recreate the removed and the absent jobs. Changes are recorded for a rollback.
+fn ruin_and_recreate(
+    instance: &Instance,
+    state: &mut State,
+    params: &RuinParams,
+    limit: FleetLimit,
+    scratch: &mut Scratch,
+    rng: &mut Rng,
+    removed: &mut Vec<usize>,
+) {
+    let hint = (!state.absent.is_empty() && rng.unit() < ABSENT_SEED_RATE)
+        .then(|| instance.jobs[state.absent[rng.below(state.absent.len())]].stops[0]);
+    ruin(instance, state, params, hint, rng, removed);
+    removed.append(&mut state.absent);
+    recreate(instance, state, removed, BLINK_RATE, limit, scratch, rng);
 }
 
 /// Whether the used routes average at least `LONG_ROUTE_STOPS` stops.

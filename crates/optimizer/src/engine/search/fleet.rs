@@ -3,13 +3,12 @@
 //! bound, the route count an earlier restart reached, or the budget stops it.
 
 use super::super::instance::Instance;
-use super::super::recreate::{recreate, FleetLimit, Scratch};
+use super::super::recreate::{FleetLimit, Scratch};
 use super::super::rng::Rng;
-use super::super::ruin::{ruin, RuinParams};
+use super::super::ruin::RuinParams;
 use super::super::state::{State, ABSENT};
 use super::{
-    cross_rate, report, Budget, ABSENT_SEED_RATE, BLINK_RATE, LONG_ROUTE_CROSS_RATE,
-    LONG_ROUTE_STOPS,
+    cross_rate, report, ruin_and_recreate, Budget, LONG_ROUTE_CROSS_RATE, LONG_ROUTE_STOPS,
 };
 
 /// Share of the budget the fleet minimization may use in vehicles-first mode.
@@ -109,19 +108,14 @@ pub(super) fn minimize_fleet(
         let before_count = state.absent.len();
         let before_sum: u64 = state.absent.iter().map(|&j| absences[j]).sum();
         state.begin();
-        // Half of the moves free the neighbourhood of an absent job.
-        let hint = (!state.absent.is_empty() && rng.unit() < ABSENT_SEED_RATE)
-            .then(|| instance.jobs[state.absent[rng.below(state.absent.len())]].stops[0]);
-        ruin(instance, &mut state, &params, hint, rng, &mut removed);
-        removed.append(&mut state.absent);
-        recreate(
+        ruin_and_recreate(
             instance,
             &mut state,
-            &mut removed,
-            BLINK_RATE,
+            &params,
             limit,
             scratch,
             rng,
+            &mut removed,
         );
         let after_sum: u64 = state.absent.iter().map(|&j| absences[j]).sum();
         if state.absent.len() < before_count || after_sum < before_sum {
