@@ -187,12 +187,11 @@ impl Cache {
         E: From<anyhow::Error>,
     {
         let Lookup { family, org_id, .. } = lookup;
-        let stamp = match self.enabled {
-            true => {
-                let spliceable = lookup.splice.is_some();
-                self.generations.stamp(org_id, depends_on, spliceable).await
-            }
-            false => None,
+        let stamp = if self.enabled {
+            let spliceable = lookup.splice.is_some();
+            self.generations.stamp(org_id, depends_on, spliceable).await
+        } else {
+            None
         };
         let Some(stamp) = stamp else {
             self.counts.count(family, Outcome::Miss);

@@ -177,11 +177,10 @@ fn cross(
         .chain(&a.stops[p + 1..])
         .copied()
         .collect();
-    let (junction_a, junction_b) = (p + 1, q);
     state.set_stops(instance, ra, new_a);
     state.set_stops(instance, rb, new_b);
-    for (route, junction) in [(ra, junction_a), (rb, junction_b)] {
-        let mut junction = junction;
+    // `junction`: index of the first stop taken from the other route.
+    for (route, mut junction) in [(ra, p + 1), (rb, q)] {
         let mut tail_first = rng.unit() < 0.5;
         while !state.routes[route].feasible {
             let r = &state.routes[route];

@@ -204,7 +204,7 @@ fn anneal(
     let hot = START_TEMPERATURE * instance.cost_scale * heat;
     let long_routes = long_routes(&state);
     let params = RuinParams {
-        cross_rate: cross_rate(&state),
+        cross_rate: cross_rate(long_routes),
         ..RuinParams::default()
     };
     let final_temperature = if long_routes {
@@ -223,7 +223,6 @@ fn anneal(
         let phase =
             ((budget.used() - start_fraction) / (1.0 - start_fraction).max(1e-9)).clamp(0.0, 1.0);
         let temperature = hot * (cold / hot).powf(phase);
-        state.begin();
         ruin_and_recreate(
             instance,
             &mut state,
@@ -259,7 +258,7 @@ fn anneal(
 }
 
 /// One move: ruin (half of the time centred on an absent job, to free its neighbourhood)
-/// and recreate the removed and the absent jobs. Changes are recorded for a rollback.
+/// and recreate the removed and the absent jobs. Begins recording changes for a rollback.
 fn ruin_and_recreate(
     instance: &Instance,
     state: &mut State,
@@ -269,6 +268,7 @@ fn ruin_and_recreate(
     rng: &mut Rng,
     removed: &mut Vec<usize>,
 ) {
+    state.begin();
     let hint = (!state.absent.is_empty() && rng.unit() < ABSENT_SEED_RATE)
         .then(|| instance.jobs[state.absent[rng.below(state.absent.len())]].stops[0]);
     ruin(instance, state, params, hint, rng, removed);
@@ -278,14 +278,21 @@ fn ruin_and_recreate(
 
 /// Whether the used routes average at least `LONG_ROUTE_STOPS` stops.
 fn long_routes(state: &State) -> bool {
-    let used = state.used_routes();
-    let stops: usize = state.routes.iter().map(|r| r.stops.len()).sum();
-    used > 0 && stops as f64 >= LONG_ROUTE_STOPS * used as f64
+    averages_long(routed_stops(state), state.used_routes())
 }
 
-/// Share of ruins that start with a tail exchange, for routes like those of `state`.
-fn cross_rate(state: &State) -> f64 {
-    if long_routes(state) {
+fn routed_stops(state: &State) -> usize {
+    state.routes.iter().map(|r| r.stops.len()).sum()
+}
+
+/// Whether `stops` on `routes` routes average at least `LONG_ROUTE_STOPS` per route.
+fn averages_long(stops: usize, routes: usize) -> bool {
+    routes > 0 && stops as f64 >= LONG_ROUTE_STOPS * routes as f64
+}
+
+/// Share of ruins that start with a tail exchange, on long routes or on others.
+fn cross_rate(long_routes: bool) -> f64 {
+    if long_routes {
         LONG_ROUTE_CROSS_RATE
     } else {
         0.0

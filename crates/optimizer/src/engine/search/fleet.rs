@@ -7,9 +7,7 @@ use super::super::recreate::{FleetLimit, Scratch};
 use super::super::rng::Rng;
 use super::super::ruin::RuinParams;
 use super::super::state::{State, ABSENT};
-use super::{
-    cross_rate, report, ruin_and_recreate, Budget, LONG_ROUTE_CROSS_RATE, LONG_ROUTE_STOPS,
-};
+use super::{averages_long, cross_rate, report, routed_stops, ruin_and_recreate, Budget};
 
 /// Share of the budget the fleet minimization may use in vehicles-first mode.
 const FLEET_SHARE: f64 = 0.5;
@@ -59,14 +57,16 @@ pub(super) fn minimize_fleet(
     scratch: &mut Scratch,
     rng: &mut Rng,
 ) -> State {
-    let mut params = RuinParams::default();
     let lower_bound = route_lower_bound(instance, &state).max(floor);
     // The routes will be long if the fleet gets near its lower bound: tail exchanges
     // while it shrinks give the annealing more varied starts (RC201 at 450,000
     // iterations: the BKS with 9 of 12 seeds, against 5 when they start only once the
-    // routes are long).
-    let stops: usize = state.routes.iter().map(|r| r.stops.len()).sum();
-    let heading_long = stops as f64 >= LONG_ROUTE_STOPS * lower_bound as f64;
+    // routes are long). The fleet never shrinks below the bound, so routes that are long
+    // on the way down always pass this test.
+    let params = RuinParams {
+        cross_rate: cross_rate(averages_long(routed_stops(&state), lower_bound)),
+        ..RuinParams::default()
+    };
     let mut absences = vec![0u64; instance.jobs.len()];
     let mut best = state.clone();
     let mut limit = FleetLimit {
@@ -94,11 +94,6 @@ pub(super) fn minimize_fleet(
             state.clear_route(instance, route);
             state.commit();
             limit.max_routes = state.used_routes();
-            params.cross_rate = if heading_long {
-                LONG_ROUTE_CROSS_RATE
-            } else {
-                cross_rate(&state)
-            };
         }
         let used = budget.used();
         if budget.exhausted() || used >= share || used - last_success > stall {
@@ -107,7 +102,6 @@ pub(super) fn minimize_fleet(
         budget.iterations += 1;
         let before_count = state.absent.len();
         let before_sum: u64 = state.absent.iter().map(|&j| absences[j]).sum();
-        state.begin();
         ruin_and_recreate(
             instance,
             &mut state,
